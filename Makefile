@@ -1,0 +1,36 @@
+# Footnote: `make run` sets up and starts the web chat over sources/; `make test` sets up and tests.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FOOTNOTE := $(VENV)/bin/footnote
+SYSTEM_PYTHON ?= python3
+
+.PHONY: install browser run test bench clean
+
+install: $(VENV)/.installed
+
+# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(SYSTEM_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[dev]" torch==2.13.0
+	touch $@
+
+# Debian's Chromium drives the browser tests (Playwright's own browser download is not possible offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+
+run: install
+	$(FOOTNOTE) ingest
+	$(FOOTNOTE) serve
+
+test: install browser
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf .footnote

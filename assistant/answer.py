@@ -1,0 +1,66 @@
+"""The Answer contract (DESIGN.md §2): answer text with [n] markers and the exact spans they cite."""
+
+from dataclasses import asdict, dataclass, field
+
+ABSTAIN_TEXT = "The documents don't answer this."
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused score and the raw scores behind it."""
+
+    chunk_id: str
+    path: str
+    start: int
+    end: int
+    text: str
+    score: float
+    dense: float = 0.0
+    keyword: float = 0.0
+
+    def to_dict(self) -> dict:
+        """The public fields (the text is left to the document itself)."""
+        return {"path": self.path, "start": self.start, "end": self.end, "score": round(self.score, 4),
+                "text": self.text}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Marker [n]: the quoted sentence, as the exact span [start, end) of the document at path."""
+
+    n: int
+    path: str
+    start: int
+    end: int
+    quote: str
+    score: float
+    location: str = ""
+
+    def to_dict(self) -> dict:
+        """JSON form, score rounded for reading."""
+        return {**asdict(self), "score": round(self.score, 4)}
+
+
+@dataclass
+class Answer:
+    """What the assistant says, with citations that resolve to source spans."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    confidence: float = 0.0
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        """The Answer JSON of DESIGN.md §2 (plus `confidence` and an optional `note`)."""
+        data = {"question": self.question, "answer": self.answer, "abstained": self.abstained,
+                "citations": [c.to_dict() for c in self.citations],
+                "passages": [p.to_dict() for p in self.passages],
+                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+                "confidence": round(self.confidence, 4)}
+        if self.note:
+            data["note"] = self.note
+        return data

@@ -1,0 +1,161 @@
+"""The `footnote` command: the composition root that wires index, assistant, web UI and evals."""
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from assistant.answer import Answer
+from assistant.settings import Settings, env_name
+
+USER_ERROR, INTERNAL_ERROR = 2, 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; exit 0 on success, 2 on bad usage or input, 1 on an internal error."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env().replace(**{
+            f.name: getattr(args, f.name) for f in fields(Settings) if getattr(args, f.name, None) is not None})
+        return args.run(args, settings)
+    except ValueError as error:  # settings and question errors are the user's to fix
+        print(f"footnote: {error}", file=sys.stderr)
+        return USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Commands and flags; every setting is a flag, documented from the Settings field."""
+    parser = argparse.ArgumentParser(prog="footnote", description="Cited answers from your documents.")
+    settings_flags = argparse.ArgumentParser(add_help=False)
+    group = settings_flags.add_argument_group("settings (each also an environment variable)")
+    for f in fields(Settings):
+        choices = f.metadata.get("choices")
+        group.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, default=None, choices=choices,
+                           help=f"{f.metadata['help']} [{env_name(f.name)}; default {f.default}]")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", parents=[settings_flags], help="index files and folders")
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the sources folder)")
+    ingest.set_defaults(run=run_ingest)
+
+    ask = commands.add_parser("ask", parents=[settings_flags], help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the Answer JSON")
+    ask.set_defaults(run=run_ask)
+
+    chat = commands.add_parser("chat", parents=[settings_flags], help="a conversation in the terminal")
+    chat.set_defaults(run=run_chat)
+
+    serve = commands.add_parser("serve", parents=[settings_flags], help="the web chat")
+    serve.set_defaults(run=run_serve)
+
+    status = commands.add_parser("status", parents=[settings_flags], help="what is indexed")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(run=run_status)
+
+    from evals.cli import add_eval_commands
+
+    add_eval_commands(commands, settings_flags)
+    return parser
+
+
+def _assistant(settings: Settings):
+    from assistant.pipeline import Assistant
+
+    return Assistant(settings)
+
+
+def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """footnote ingest [PATH…]"""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=f"{stage:>6}", unit=stage[:-1], file=sys.stderr,
+                                     leave=False, disable=not sys.stderr.isatty())
+        bar.total = total
+        bar.update(done - bar.n)
+
+    report = _assistant(settings).ingest(args.paths or [settings.sources], progress)
+    for bar in bars.values():
+        bar.close()
+    for path, note in report.notes.items():
+        print(f"note: {path}: {note}", file=sys.stderr)
+    for path, reason in report.failed.items():
+        print(f"failed: {path}: {reason}", file=sys.stderr)
+    print(report.summary())
+    missing = any(reason == "no such file or directory" for reason in report.failed.values())
+    return USER_ERROR if missing else 0
+
+
+def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """footnote ask QUESTION [--json]"""
+    answer = _assistant(settings).ask(args.question)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1) if args.json else format_answer(answer))
+    return 0
+
+
+def run_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """footnote chat: follow-ups lean on the previous question."""
+    from assistant.pipeline import QuestionError
+
+    assistant = _assistant(settings)
+    asked: list[str] = []
+    print("Ask about your documents (empty line or Ctrl-D to leave).", file=sys.stderr)
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        try:
+            answer = assistant.ask(line, asked)
+        except QuestionError as error:
+            print(f"footnote: {error}", file=sys.stderr)
+            continue
+        asked.append(answer.question)
+        print(format_answer(answer), flush=True)
+    return 0
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """footnote serve: the web chat."""
+    from ui.app import serve
+
+    serve(_assistant(settings), settings)
+    return 0
+
+
+def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    """footnote status"""
+    status = _assistant(settings).status()
+    if args.json:
+        print(json.dumps(status, indent=1))
+        return 0
+    for key in ("documents", "chunks", "model", "collection", "store", "data_dir"):
+        print(f"{key:>10}: {status[key]}")
+    for failure in status["failures"]:
+        print(f"    failed: {failure['path']}: {failure['reason']}")
+    return 0
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer, then one line per citation: [n] path:line "quote"."""
+    lines = [answer.answer]
+    for c in answer.citations:
+        where = f"{c.path}:{c.location.split()[-1]}" if c.location.startswith("line") else f"{c.path} ({c.location})"
+        quote = c.quote if len(c.quote) <= 100 else c.quote[:97] + "…"
+        lines.append(f"  [{c.n}] {where} \"{quote}\"")
+    if answer.abstained and answer.note:
+        lines.append(f"  ({answer.note})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""The default, LLM-free answerer: quotes the retrieved sentences a learned scorer says answer the question."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.corpus import Corpus
+
+from assistant.answer import ABSTAIN_TEXT, Answer, Citation, Passage
+from assistant.features import (Candidate, QuestionTerms, idf_weights, question_features,
+                                sentence_features)
+from assistant.scorer import load_scorers
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The sentences picked to answer, and the confidence that the documents answer at all."""
+
+    candidates: list[Candidate]
+    probabilities: list[float]
+    answerable: float
+
+
+class ExtractiveAnswerer:
+    """Picks sentences verbatim, cites each by exact span, and abstains when evidence is missing.
+
+    >>> answerer = ExtractiveAnswerer(corpus)
+    >>> answerer.answer(QuestionTerms.parse("How many operatives were expelled?"), vector, passages)
+    """
+
+    def __init__(self, corpus: Corpus, abstain_threshold: float = 0.5, max_sentences: int = 2) -> None:
+        self.corpus = corpus
+        self.abstain_threshold = abstain_threshold
+        self.max_sentences = max_sentences
+        scorers = load_scorers()
+        self.sentence_scorer = scorers["sentence"]
+        self.answerable_scorer = scorers["answerable"]
+        self.second_ratio = scorers["second_ratio"]
+
+    def choose(self, question: QuestionTerms, vector: np.ndarray, passages: list[Passage],
+               max_sentences: int | None = None) -> Choice:
+        """Score every candidate sentence; keep the best, and runners-up close enough to it."""
+        candidates = gather_candidates(self.corpus, passages)
+        chunks, frequencies = self.corpus.keywords.document_frequencies(list(question.weights))
+        idf = idf_weights(question, chunks, frequencies)
+        rows = sentence_features(question, idf, vector, candidates)
+        probabilities = self.sentence_scorer.probabilities(rows)
+        evidence = question_features(question, idf, passages, rows, probabilities)
+        answerable = float(self.answerable_scorer.probabilities(evidence[None, :])[0])
+        order = [int(i) for i in np.argsort(-probabilities)]
+        limit = max_sentences or self.max_sentences
+        picked = [i for i in order[:limit] if probabilities[i] >= self.second_ratio * probabilities[order[0]]]
+        return Choice([candidates[i] for i in picked], [float(probabilities[i]) for i in picked], answerable)
+
+    def answer(self, question_text: str, question: QuestionTerms, vector: np.ndarray,
+               passages: list[Passage], max_sentences: int | None = None) -> Answer:
+        """An Answer quoting the chosen sentences in document order, or an abstention."""
+        choice = self.choose(question, vector, passages, max_sentences)
+        if not choice.candidates or choice.answerable < self.abstain_threshold:
+            return Answer(question_text, ABSTAIN_TEXT, True, passages=passages, confidence=choice.answerable)
+        picked = sorted(zip(choice.candidates, choice.probabilities), key=lambda cp: (cp[0].path, cp[0].start))
+        citations = [Citation(n, c.path, c.start, c.end, c.text, p, self._location(c))
+                     for n, (c, p) in enumerate(picked, 1)]
+        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        return Answer(question_text, text, False, citations, passages, confidence=choice.answerable)
+
+    def _location(self, candidate: Candidate) -> str:
+        document = self.corpus.document(candidate.path)
+        if document is None:
+            return ""
+        page = document.page_of(candidate.start)
+        if page is not None:
+            return f"page {page}"
+        return f"line {document.text.count(chr(10), 0, candidate.start) + 1}"
+
+
+def gather_candidates(corpus: Corpus, passages: list[Passage]) -> list[Candidate]:
+    """Each distinct sentence of the passages, remembering the best-ranked passage it came from."""
+    chunks = corpus.chunks(p.chunk_id for p in passages)
+    vectors = corpus.sentence_vectors(p.chunk_id for p in passages)
+    seen: dict[tuple[str, int], Candidate] = {}
+    for rank, passage in enumerate(passages):
+        chunk = chunks.get(passage.chunk_id)
+        if chunk is None:
+            continue
+        texts = chunk.sentence_texts()
+        for i, ((start, end), text) in enumerate(zip(chunk.sentences, texts)):
+            key = (chunk.path, start)
+            if key not in seen:
+                previous = texts[i - 1] if i else ""
+                seen[key] = Candidate(chunk.path, start, end, text, previous,
+                                      vectors[chunk.id][i], passage, rank)
+    return list(seen.values())

@@ -1,0 +1,104 @@
+"""Numeric features of (question, candidate sentence) pairs and of a question's retrieved evidence."""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer import Passage
+from assistant.terms import content_terms, question_type, type_signals, words
+
+SENTENCE_FEATURES = (
+    "cosine", "cosine_gap", "coverage", "coverage_gap", "context_coverage", "passage_score",
+    "passage_rank", "passage_cosine", "length", "novelty", "type_match", "type_mismatch",
+    "headline", "bigram_coverage",
+)
+QUESTION_FEATURES = (
+    "best_probability", "probability_margin", "missing_share", "best_cosine", "best_passage_cosine",
+    "best_coverage", "question_terms", "best_type_match",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage, with where it sits."""
+
+    path: str
+    start: int
+    end: int
+    text: str
+    previous: str
+    vector: np.ndarray
+    passage: Passage
+    rank: int
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """A question's stemmed content terms with weights (follow-up context counts half)."""
+
+    text: str
+    weights: dict[str, float]
+    bigrams: set[tuple[str, str]]
+    kind: str
+    words: set[str]
+
+    @classmethod
+    def parse(cls, question: str, context: str = "") -> "QuestionTerms":
+        """Analyse a question; `context` is the earlier question a follow-up leans on."""
+        terms = content_terms(question)
+        weights = {t: 0.5 for t in content_terms(context)}
+        weights.update({t: 1.0 for t in terms})
+        return cls(question, weights, set(zip(terms, terms[1:])), question_type(question),
+                   set(words(question + " " + context)))
+
+
+def idf_weights(question: QuestionTerms, chunks: int, frequencies: dict[str, int]) -> dict[str, float]:
+    """Question term → weight × IDF over the indexed chunks (unseen terms get the highest IDF)."""
+    return {t: w * math.log(1 + (chunks - frequencies.get(t, 0) + 0.5) / (frequencies.get(t, 0) + 0.5))
+            for t, w in question.weights.items()}
+
+
+def sentence_features(question: QuestionTerms, idf: dict[str, float], vector: np.ndarray,
+                      candidates: list[Candidate]) -> np.ndarray:
+    """One row of SENTENCE_FEATURES per candidate."""
+    total = sum(idf.values()) or 1.0
+    cosines = np.array([float(c.vector @ vector) for c in candidates])
+    rows = []
+    for candidate, cosine in zip(candidates, cosines):
+        terms = content_terms(candidate.text)
+        present = set(terms)
+        context = present | set(content_terms(candidate.previous))
+        signals = type_signals(candidate.text, question.words)
+        known = question.kind != "other"
+        rows.append([
+            cosine, 0.0, sum(w for t, w in idf.items() if t in present) / total, 0.0,
+            sum(w for t, w in idf.items() if t in context) / total, candidate.passage.score,
+            1.0 / (1 + candidate.rank), candidate.passage.dense, math.log1p(len(terms)),
+            sum(t not in idf for t in terms) / max(len(terms), 1),
+            float(known and signals[question.kind]), float(known and not signals[question.kind]),
+            float(len(terms) < 15 and candidate.text.rstrip()[-1:] not in ".!?\"'\u201d"),
+            len(question.bigrams & set(zip(terms, terms[1:]))) / max(len(question.bigrams), 1),
+        ])
+    matrix = np.array(rows, dtype=np.float64).reshape(len(candidates), len(SENTENCE_FEATURES))
+    if len(candidates):
+        matrix[:, 1] = matrix[:, 0] - matrix[:, 0].max()
+        matrix[:, 3] = matrix[:, 2] - matrix[:, 2].max()
+    return matrix
+
+
+def question_features(question: QuestionTerms, idf: dict[str, float], passages: list[Passage],
+                      sentence_rows: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """QUESTION_FEATURES: how well the retrieved evidence covers the question at all."""
+    evidence = set(content_terms(" ".join(p.text for p in passages)))
+    total = sum(idf.values()) or 1.0
+    if not len(probabilities):
+        return np.array([0.0, 0.0, 1.0, 0.0, 0.0, 0.0, math.log1p(len(idf)), 0.0])
+    order = np.argsort(-probabilities)
+    best = order[0]
+    margin = probabilities[best] - (probabilities[order[1]] if len(order) > 1 else 0.0)
+    return np.array([
+        probabilities[best], margin, sum(w for t, w in idf.items() if t not in evidence) / total,
+        sentence_rows[:, 0].max(), max(p.dense for p in passages), sentence_rows[:, 2].max(),
+        math.log1p(len(idf)), sentence_rows[best, 10],
+    ])

@@ -1,0 +1,107 @@
+"""The assistant: validates a question, retrieves, answers with citations, and indexes documents."""
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from index.corpus import Corpus, CorpusConfig, IngestReport, Progress
+
+from assistant.answer import ABSTAIN_TEXT, Answer
+from assistant.extractive import ExtractiveAnswerer
+from assistant.features import QuestionTerms
+from assistant.followup import context_for
+from assistant.retriever import HybridRetriever
+from assistant.settings import Settings
+from assistant.terms import words
+
+
+class QuestionError(ValueError):
+    """A question that can't be asked as given; the message says why in one line."""
+
+
+class Assistant:
+    """Ask questions of the indexed documents; every answer sentence is a cited quote.
+
+    >>> assistant = Assistant(Settings.from_env())
+    >>> assistant.ingest([Path("sources")]).summary()
+    >>> print(assistant.ask("How many operatives were expelled to the United States?").answer)
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._corpus: Corpus | None = None
+        self._answerer: ExtractiveAnswerer | None = None
+
+    @property
+    def corpus(self) -> Corpus:
+        """The index, opened (and the model loaded) on first use."""
+        if self._corpus is None:
+            s = self.settings
+            self._corpus = Corpus(CorpusConfig(
+                s.data_dir, s.collection, s.precision, s.chunk_tokens, s.chunk_overlap, s.threads,
+                s.chroma_host, s.chroma_port))
+        return self._corpus
+
+    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        """Index files and folders incrementally."""
+        return self.corpus.ingest(paths, progress)
+
+    def remove(self, path: str) -> bool:
+        """Drop one document from the index."""
+        return self.corpus.remove(path)
+
+    def status(self) -> dict:
+        """What is indexed, where, with which model."""
+        return self.corpus.status()
+
+    def validate(self, question: str) -> str:
+        """The question stripped, or QuestionError for one that can't be asked."""
+        question = (question or "").strip()
+        if not question:
+            raise QuestionError("the question is empty")
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionError(f"the question is {len(question):,} characters long; "
+                                f"the limit is {self.settings.max_question_chars:,}")
+        return question
+
+    def ask(self, question: str, previous_questions: Sequence[str] = (), top_k: int | None = None,
+            max_sentences: int | None = None) -> Answer:
+        """Answer one question; `previous_questions` (oldest first) resolve follow-ups."""
+        started = time.perf_counter()
+        question = self.validate(question)
+        context = context_for(question, list(previous_questions))
+        query = f"{question} {context}".strip()
+        corpus = self.corpus
+        vector = corpus.embed_query(query)
+        passages = self.retriever.retrieve(query, top_k or self.settings.top_k, vector)
+        retrieved = time.perf_counter()
+        if not passages:
+            answer = Answer(question, ABSTAIN_TEXT, True, note=_no_evidence_note(question))
+        else:
+            answer = self.answerer.answer(question, QuestionTerms.parse(question, context), vector,
+                                          passages, max_sentences)
+            if answer.abstained and not any(w.isascii() for w in words(question)):
+                answer.note = _no_evidence_note(question)
+        done = time.perf_counter()
+        answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
+                             "total": (done - started) * 1000}
+        return answer
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """Dense + keyword retrieval over the corpus."""
+        return HybridRetriever(self.corpus, self.settings.candidates, self.settings.keyword_weight)
+
+    @property
+    def answerer(self) -> ExtractiveAnswerer:
+        """The LLM-free answerer (loaded once)."""
+        if self._answerer is None:
+            self._answerer = ExtractiveAnswerer(self.corpus, self.settings.abstain_threshold,
+                                                self.settings.max_sentences)
+        return self._answerer
+
+
+def _no_evidence_note(question: str) -> str:
+    if not any(w.isascii() for w in words(question)):
+        return "The question shares no words with the indexed documents (is it in another language?)."
+    return "Nothing in the indexed documents matches the question."

@@ -1,0 +1,69 @@
+"""Word-level analysis shared by features and follow-ups: content terms, stems, question types."""
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['\u2019][a-z]+)?|\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                 "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million",
+                 "billion", "dozen", "dozens", "half", "first", "second", "third", "percent"}
+_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december", "century", "decade", "week", "weeks", "year", "years",
+           "day", "days", "month", "months"}
+QUESTION_TYPES = ("number", "date", "person", "place", "other")
+_TYPE_PATTERNS = (
+    ("number", r"\bhow (many|much|long|old|far|large|big|tall|high|often)\b|\bwhat (number|percentage|amount)\b"),
+    ("date", r"\bwhen\b|\b(what|which)\s+(?:\S+\s+){0,2}(year|date|day|month|time|century|decade)\b"),
+    ("person", r"\bwho(m|se)?\b|\b(what|which)\s+(?:\S+\s+){0,2}(person|people|man|woman|official|president)\b"),
+    ("place", r"\bwhere\b|\b(what|which)\s+(?:\S+\s+){0,2}(country|city|state|place|region|town|county|continent)\b"),
+)
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """English stop words (bm25s's list, so keyword search and features agree)."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN) | {"did", "does", "do", "many", "much", "according", "which", "whose", "how", "what", "when",
+                                        "where", "who", "whom", "why", "were", "was", "is", "are", "has", "have", "had"}
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word and number tokens."""
+    return [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed words that are not stop words, in order (numbers kept as written)."""
+    kept = [w for w in words(text) if w not in stopwords()]
+    return _stemmer().stemWords(kept)
+
+
+def question_type(question: str) -> str:
+    """Coarse expected answer type: number, date, person, place or other."""
+    lowered = question.lower()
+    for kind, pattern in _TYPE_PATTERNS:
+        if re.search(pattern, lowered):
+            return kind
+    return "other"
+
+
+def type_signals(text: str, question_words: set[str]) -> dict[str, bool]:
+    """Whether a sentence holds something of each answer type that the question doesn't already say."""
+    tokens = words(text)
+    new = [t for t in tokens if t not in question_words]
+    proper = re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z\u00e0-\u00ff]+", text)
+    return {
+        "number": any(t[0].isdigit() or t in _NUMBER_WORDS for t in new),
+        "date": any(re.fullmatch(r"1\d{3}|20\d{2}", t) or t in _MONTHS for t in new),
+        "person": any(p.lower() not in question_words for p in proper),
+        "place": any(p.lower() not in question_words for p in proper),
+        "other": True,
+    }

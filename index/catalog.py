@@ -1,0 +1,152 @@
+"""SQLite record of what is indexed: documents (text, hash), chunks (offsets, vectors) and failures."""
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from index.document import Chunk, Document
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, kind TEXT, title TEXT, text TEXT NOT NULL,
+    page_starts TEXT, note TEXT, indexed_at REAL, chunk_count INTEGER);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, path TEXT NOT NULL, seq INTEGER, start INTEGER, end INTEGER, text TEXT,
+    title TEXT, sentences TEXT, embed_key TEXT, vector BLOB, sentence_vectors BLOB);
+CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
+CREATE INDEX IF NOT EXISTS chunks_embed_key ON chunks(embed_key);
+CREATE TABLE IF NOT EXISTS failures (path TEXT PRIMARY KEY, reason TEXT, at REAL);
+"""
+
+
+class Catalog:
+    """Everything about the indexed corpus except the ANN graph, in one transactional file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def document_hashes(self) -> dict[str, str]:
+        """path → sha256 of every indexed document."""
+        return dict(self._db.execute("SELECT path, sha256 FROM documents"))
+
+    def document(self, path: str) -> Document | None:
+        """The indexed text of one document, or None."""
+        row = self._db.execute(
+            "SELECT path, text, sha256, kind, title, page_starts, note FROM documents WHERE path=?", (path,)
+        ).fetchone()
+        if row is None:
+            return None
+        return Document(row[0], row[1], row[2], row[3], row[4], tuple(json.loads(row[5] or "[]")), row[6] or "")
+
+    def documents(self) -> list[dict]:
+        """One summary row per indexed document, by path."""
+        rows = self._db.execute(
+            "SELECT path, kind, chunk_count, indexed_at, note FROM documents ORDER BY path").fetchall()
+        keys = ("path", "kind", "chunks", "indexed_at", "note")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def failures(self) -> list[dict]:
+        """Files that could not be indexed, with their reasons."""
+        rows = self._db.execute("SELECT path, reason, at FROM failures ORDER BY path").fetchall()
+        return [dict(zip(("path", "reason", "at"), row)) for row in rows]
+
+    def chunk_ids(self, path: str | None = None) -> list[str]:
+        """Ids of all chunks, or of one document's chunks."""
+        if path is None:
+            return [r[0] for r in self._db.execute("SELECT id FROM chunks ORDER BY path, seq")]
+        return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE path=? ORDER BY seq", (path,))]
+
+    def keyword_texts(self) -> tuple[list[str], list[str]]:
+        """(ids, title-prefixed texts) of all chunks, for the keyword index."""
+        rows = self._db.execute("SELECT id, title, text FROM chunks ORDER BY path, seq").fetchall()
+        return [r[0] for r in rows], [_with_title(r[1], r[2]) for r in rows]
+
+    def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
+        """Chunks by id (unknown ids are left out)."""
+        ids = list(ids)
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            f"SELECT id, path, start, end, text, sentences, title FROM chunks WHERE id IN ({marks})", ids)
+        return {r[0]: Chunk(r[0], r[1], r[2], r[3], r[4], tuple(map(tuple, json.loads(r[5]))), r[6] or "")
+                for r in rows}
+
+    def sentence_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """Per chunk id, its sentences' unit vectors (rows in sentence order)."""
+        ids = list(ids)
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT id, sentence_vectors FROM chunks WHERE id IN ({marks})", ids)
+        return {r[0]: np.frombuffer(r[1], dtype=np.float16).reshape(-1, 384).astype(np.float32) for r in rows}
+
+    def cached_vectors(self, embed_keys: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
+        """embed_key → (vector, sentence vectors) of chunks already embedded with that input."""
+        keys = list(embed_keys)
+        found: dict[str, tuple[bytes, bytes]] = {}
+        for first in range(0, len(keys), 500):
+            part = keys[first:first + 500]
+            marks = ",".join("?" * len(part))
+            for row in self._db.execute(
+                f"SELECT embed_key, vector, sentence_vectors FROM chunks WHERE embed_key IN ({marks})", part):
+                found[row[0]] = (row[1], row[2])
+        return found
+
+    def replace(self, document: Document, rows: list[tuple[Chunk, str, bytes, bytes]]) -> None:
+        """Swap in a document's new chunks (chunk, embed key, vector, sentence vectors) atomically."""
+        with self._transaction():
+            self._db.execute("DELETE FROM chunks WHERE path=?", (document.path,))
+            self._db.execute("DELETE FROM failures WHERE path=?", (document.path,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+                (document.path, document.sha256, document.kind, document.title, document.text,
+                 json.dumps(document.page_starts), document.note, time.time(), len(rows)))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(c.id, c.path, seq, c.start, c.end, c.text, c.title, json.dumps(c.sentences), key, vec, svec)
+                 for seq, (c, key, vec, svec) in enumerate(rows)])
+
+    def remove(self, path: str) -> None:
+        """Forget a document and its chunks."""
+        with self._transaction():
+            self._db.execute("DELETE FROM chunks WHERE path=?", (path,))
+            self._db.execute("DELETE FROM documents WHERE path=?", (path,))
+            self._db.execute("DELETE FROM failures WHERE path=?", (path,))
+
+    def record_failure(self, path: str, reason: str) -> None:
+        """Remember why a file could not be indexed (its previous version, if any, stays)."""
+        self._db.execute("INSERT OR REPLACE INTO failures VALUES (?,?,?)", (path, reason, time.time()))
+
+    def counts(self) -> tuple[int, int]:
+        """(documents, chunks)."""
+        docs = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return docs, chunks
+
+    def _transaction(self):
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+def _with_title(title: str | None, text: str) -> str:
+    """Chunk text with its document's title in front, unless the chunk already starts with it."""
+    return text if not title or text.startswith(title) else f"{title}\n{text}"
+
+
+def embedding_input(chunk: Chunk) -> str:
+    """What the embedding model reads for a chunk: the title field matters for short abstracts."""
+    return _with_title(chunk.title, chunk.text)

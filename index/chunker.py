@@ -1,0 +1,69 @@
+"""Cuts a document into chunks of whole sentences that fit the embedding model, keeping offsets."""
+
+import hashlib
+from collections.abc import Callable, Sequence
+
+from index.document import Chunk, Document
+from index.sentences import split_sentences
+
+
+class Chunker:
+    """Packs sentences into chunks of at most `max_tokens` word-pieces, overlapping by sentences.
+
+    >>> chunker = Chunker(embedder.count_tokens, embedder.token_offsets, max_tokens=200)
+    >>> chunks = chunker.split(document)
+    """
+
+    def __init__(self, count_tokens: Callable[[Sequence[str]], list[int]],
+                 token_offsets: Callable[[str], list[tuple[int, int]]],
+                 max_tokens: int = 200, overlap_sentences: int = 1) -> None:
+        self.count_tokens = count_tokens
+        self.token_offsets = token_offsets
+        self.max_tokens = max_tokens
+        self.overlap = overlap_sentences
+        self.key = f"c{max_tokens}o{overlap_sentences}"
+
+    def split(self, document: Document) -> list[Chunk]:
+        """Chunks of `document` in order; every sentence lies in at least one chunk."""
+        spans = self._fitting_sentences(document.text)
+        sizes = self.count_tokens([document.text[s:e] for s, e in spans])
+        return [self._chunk(document, spans[a:b]) for a, b in self._windows(sizes)]
+
+    def _fitting_sentences(self, text: str) -> list[tuple[int, int]]:
+        """Sentence spans, with any sentence longer than the budget cut at word-piece boundaries."""
+        spans = split_sentences(text)
+        sizes = self.count_tokens([text[s:e] for s, e in spans])
+        fitted = []
+        for (start, end), size in zip(spans, sizes):
+            fitted += [(start, end)] if size <= self.max_tokens else self._cut_long(text, start, end)
+        return fitted
+
+    def _cut_long(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        offsets = self.token_offsets(text[start:end])
+        step = self.max_tokens - 8  # slack for word-pieces that re-tokenise differently at a cut
+        pieces = []
+        for first in range(0, len(offsets), step):
+            last = min(first + step, len(offsets)) - 1
+            pieces.append((start + offsets[first][0], start + offsets[last][1]))
+        return pieces
+
+    def _windows(self, sizes: list[int]) -> list[tuple[int, int]]:
+        windows, first = [], 0
+        while first < len(sizes):
+            last, total = first, sizes[first]
+            while last + 1 < len(sizes) and total + sizes[last + 1] <= self.max_tokens:
+                last += 1
+                total += sizes[last]
+            windows.append((first, last + 1))
+            if last + 1 >= len(sizes):
+                break
+            first = max(last + 1 - self.overlap, first + 1)
+        return windows
+
+    def _chunk(self, document: Document, spans: list[tuple[int, int]]) -> Chunk:
+        start, end = spans[0][0], spans[-1][1]
+        key = f"{document.path}:{document.sha256}:{start}:{end}:{self.key}"
+        return Chunk(
+            id=hashlib.sha1(key.encode()).hexdigest()[:32], path=document.path, start=start,
+            end=end, text=document.text[start:end], sentences=tuple(spans), title=document.title,
+        )

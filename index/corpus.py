@@ -1,0 +1,249 @@
+"""The indexed corpus: incremental ingest into Chroma + BM25 + catalog, and the searches over them."""
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.catalog import Catalog, embedding_input
+from index.chunker import Chunker
+from index.document import Chunk, Document, LoadError
+from index.embedder import Embedder
+from index.keyword_index import KeywordIndex
+from index.loaders import load_document, supported_suffixes
+from index.vector_store import VectorStore
+
+Progress = Callable[[str, int, int], None]
+# Files loaded and chunked before each embed-and-write step: bounds memory, keeps progress moving.
+_FILES_PER_STEP = 64
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    chunks_embedded: int = 0
+
+    def summary(self) -> str:
+        """The one-line tally users see after an ingest."""
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+                f"{len(self.removed)} removed, {len(self.failed)} failed")
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    """Where and how a corpus is stored; one collection per (model, chunking) pair."""
+
+    data_dir: Path
+    collection: str = "footnote"
+    precision: str = "int8"
+    chunk_tokens: int = 200
+    overlap_sentences: int = 1
+    threads: int = 0
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+    @property
+    def collection_name(self) -> str:
+        """Chroma collection (and catalog) name, specific to model and chunking."""
+        return f"{self.collection}-minilm-l6-{self.precision}-c{self.chunk_tokens}o{self.overlap_sentences}"
+
+
+class Corpus:
+    """Index documents and search them.
+
+    >>> corpus = Corpus(CorpusConfig(Path(".footnote")))
+    >>> corpus.ingest([Path("sources")]).summary()
+    '1 added, 0 updated, 0 unchanged, 0 removed, 0 failed'
+    >>> corpus.search_keywords("operatives expelled", 5)
+    """
+
+    def __init__(self, config: CorpusConfig, embedder: Embedder | None = None) -> None:
+        self.config = config
+        self.embedder = embedder or Embedder(config.data_dir / "models", config.precision, config.threads)
+        self.catalog = Catalog(config.data_dir / f"{config.collection_name}.sqlite")
+        self.keywords = KeywordIndex(config.data_dir / f"{config.collection_name}.bm25")
+        self.vectors = VectorStore(config.collection_name, path=config.data_dir / "chroma",
+                                   host=config.chroma_host, port=config.chroma_port)
+        self.chunker = Chunker(self.embedder.count_tokens, self.embedder.token_offsets,
+                               config.chunk_tokens, config.overlap_sentences)
+
+    # --- ingest -------------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+        """Bring the index in line with these files/folders: add, replace, remove, never duplicate."""
+        report = IngestReport()
+        files, roots = self._expand(paths, report)
+        known = self.catalog.document_hashes()
+        pending: list[tuple[Path, str]] = []
+        for done, (file, shown) in enumerate(files, 1):
+            pending.append((file, shown))
+            if len(pending) == _FILES_PER_STEP or done == len(files):
+                self._ingest_files(pending, known, report, progress)
+                pending = []
+            if progress:
+                progress("files", done, len(files))
+        seen = {shown for _, shown in files}
+        for path in known:
+            if path not in seen and any(_is_under(path, root) for root in roots):
+                self.remove(path, rebuild_keywords=False)
+                report.removed.append(path)
+        self._repair()
+        if report.added or report.updated or report.removed or not (self.keywords.folder / "ids.json").exists():
+            self.keywords.rebuild(*self.catalog.keyword_texts())
+        return report
+
+    def remove(self, path: str, rebuild_keywords: bool = True) -> bool:
+        """Forget one document; False when it was not indexed."""
+        ids = self.catalog.chunk_ids(path)
+        if not ids and self.catalog.document(path) is None:
+            return False
+        self.vectors.delete(ids)
+        self.catalog.remove(path)
+        if rebuild_keywords:
+            self.keywords.rebuild(*self.catalog.keyword_texts())
+        return True
+
+    def _expand(self, paths: Iterable[Path], report: IngestReport) -> tuple[list[tuple[Path, str]], list[str]]:
+        files, roots = [], []
+        data_dir = self.config.data_dir.resolve()
+        for path in paths:
+            if not path.exists():
+                report.failed[display_path(path)] = "no such file or directory"
+            elif path.is_dir():
+                roots.append(display_path(path))
+                files += [(f, display_path(f)) for f in sorted(path.rglob("*"))
+                          if f.is_file() and f.suffix.lower() in supported_suffixes()
+                          and not _is_hidden(f.relative_to(path)) and data_dir not in f.resolve().parents]
+            else:
+                files.append((path, display_path(path)))
+        return files, roots
+
+    def _ingest_files(self, files: list[tuple[Path, str]], known: dict[str, str], report: IngestReport,
+                      progress: Progress | None) -> None:
+        loaded: list[tuple[Document, list[Chunk]]] = []
+        for file, shown in files:
+            try:
+                digest = hashlib.sha256(file.read_bytes()).hexdigest()
+                if known.get(shown) == digest:
+                    report.unchanged.append(shown)
+                    continue
+                document = load_document(file, shown)
+            except (LoadError, OSError) as error:
+                report.failed[shown] = str(error) if isinstance(error, LoadError) else f"cannot read: {error.strerror}"
+                self.catalog.record_failure(shown, report.failed[shown])
+                continue
+            if document.note:
+                report.notes[shown] = document.note
+            loaded.append((document, self.chunker.split(document)))
+            (report.updated if shown in known else report.added).append(shown)
+        if loaded:
+            self._store(loaded, report, progress)
+
+    def _store(self, loaded: list[tuple[Document, list[Chunk]]], report: IngestReport,
+               progress: Progress | None) -> None:
+        chunks = [chunk for _, doc_chunks in loaded for chunk in doc_chunks]
+        encoded = self._embed(chunks, report, progress)
+        for document, doc_chunks in loaded:
+            old_ids = self.catalog.chunk_ids(document.path)
+            rows = [(c, *encoded[c.id]) for c in doc_chunks]
+            self.vectors.delete(old_ids)
+            self.vectors.add(doc_chunks, np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows]))
+            self.catalog.replace(document, rows)
+
+    def _embed(self, chunks: list[Chunk], report: IngestReport,
+               progress: Progress | None) -> dict[str, tuple[str, bytes, bytes]]:
+        """chunk id → (embed key, vector, sentence vectors); identical inputs are never re-embedded."""
+        keys = {c.id: _embed_key(self.embedder.name, c) for c in chunks}
+        cached = self.catalog.cached_vectors(set(keys.values()))
+        todo = [c for c in chunks if keys[c.id] not in cached]
+        texts = [embedding_input(c) for c in todo]
+        spans = [_relative_spans(c, text) for c, text in zip(todo, texts)]
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress("chunks", done, len(todo))
+
+        vectors, sentence_vectors = self.embedder.embed_with_spans(texts, spans, advance)
+        for chunk, vector, sentences in zip(todo, vectors, sentence_vectors):
+            cached[keys[chunk.id]] = (vector.astype(np.float32).tobytes(), sentences.astype(np.float16).tobytes())
+        report.chunks_embedded += len(todo)
+        return {c.id: (keys[c.id], *cached[keys[c.id]]) for c in chunks}
+
+    def _repair(self) -> None:
+        """Drop vectors no catalog row owns: leftovers of an ingest that was interrupted mid-write."""
+        orphans = list(self.vectors.ids() - set(self.catalog.chunk_ids()))
+        self.vectors.delete(orphans)
+
+    # --- search -------------------------------------------------------------------------------
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Unit vector of a question."""
+        return self.embedder.embed([text])[0]
+
+    def search_dense(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the k nearest chunks."""
+        return self.vectors.search(vector, k)
+
+    def search_keywords(self, query: str, k: int) -> list[tuple[str, float]]:
+        """(chunk id, BM25) of the k best keyword matches."""
+        return self.keywords.search(query, k)
+
+    def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
+        """Chunks by id."""
+        return self.catalog.chunks(ids)
+
+    def sentence_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """Per chunk id, the unit vectors of its sentences."""
+        return self.catalog.sentence_vectors(ids)
+
+    def document(self, path: str) -> Document | None:
+        """An indexed document's text, for showing a citation in context."""
+        return self.catalog.document(path)
+
+    def status(self) -> dict:
+        """What is indexed and where."""
+        documents, chunks = self.catalog.counts()
+        return {"documents": documents, "chunks": chunks, "vectors": self.vectors.count(),
+                "model": self.embedder.name, "collection": self.config.collection_name,
+                "store": self.vectors.location, "data_dir": str(self.config.data_dir),
+                "failures": self.catalog.failures()}
+
+
+def display_path(path: Path) -> str:
+    """The path users see and citations carry: relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def _is_under(path: str, root: str) -> bool:
+    return root in (".", "") or path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def _embed_key(model: str, chunk: Chunk) -> str:
+    payload = f"{model}\n{chunk.sentences and [(s - chunk.start, e - chunk.start) for s, e in chunk.sentences]}\n"
+    return hashlib.sha1((payload + embedding_input(chunk)).encode()).hexdigest()
+
+
+def _relative_spans(chunk: Chunk, text: str) -> list[tuple[int, int]]:
+    """Sentence spans shifted into the embedding input (which may carry a title in front)."""
+    shift = len(text) - len(chunk.text) - chunk.start
+    return [(s + shift, e + shift) for s, e in chunk.sentences]

@@ -1,0 +1,173 @@
+"""Embeds text with all-MiniLM-L6-v2 on the CPU: ONNX Runtime (int8 or fp32) or sentence-transformers."""
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.model_files import MAX_TOKENS, packaged_model_dir
+
+PRECISIONS = ("int8", "fp32", "torch")
+# Tokens per batch (padded length x rows): large enough to amortise overhead, small enough for cache.
+TOKEN_BUDGET = 8192
+
+
+class Embedder:
+    """Turns texts into unit-length 384-d vectors.
+
+    >>> embedder = Embedder(cache_dir=Path(".footnote/models"))
+    >>> embedder.embed(["How many operatives were expelled?"]).shape
+    (1, 384)
+    """
+
+    dimension = 384
+
+    def __init__(self, cache_dir: Path, precision: str = "int8", threads: int = 0,
+                 model_dir: Path | None = None) -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        self.model_dir = model_dir or packaged_model_dir()
+        self.precision = precision
+        self.name = f"all-MiniLM-L6-v2-{precision}"
+        self._tokenizer = _load_tokenizer(self.model_dir)
+        self._run = (_torch_runner if precision == "torch" else _onnx_runner)(
+            self.model_dir, cache_dir, precision, threads
+        )
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word-pieces of each text, without the [CLS]/[SEP] the model adds."""
+        return [len(e.ids) - 2 for e in self._tokenizer.encode_batch(list(texts))]
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character span of each word-piece of `text`."""
+        self._tokenizer.no_truncation()
+        try:
+            return [span for span in self._tokenizer.encode(text).offsets if span != (0, 0)]
+        finally:
+            self._tokenizer.enable_truncation(MAX_TOKENS)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors, one row per text, in input order."""
+        return self.embed_with_spans(texts, [[] for _ in texts])[0]
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                         on_batch: Callable[[int], None] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of each text, and of each (start, end) character span inside it.
+
+        A span's vector pools the text's contextual token vectors over the span ("late
+        chunking"): sentence vectors come free with the chunk's forward pass instead of costing
+        a second one. `on_batch(n)` reports progress.
+        """
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        span_vectors: list[np.ndarray] = [np.zeros((len(s), self.dimension), np.float32) for s in spans]
+        encodings = self._tokenizer.encode_batch(list(texts)) if texts else []
+        # Length-sorted batches: similar lengths pad little, so no work is spent on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for batch in _batches(order, encodings):
+            batch_encodings = [encodings[i] for i in batch]
+            hidden, mask = self._run([texts[i] for i in batch], batch_encodings)
+            vectors[batch] = _mean_pool(hidden, mask)
+            for row, i in enumerate(batch):
+                span_vectors[i] = _pool_spans(hidden[row], batch_encodings[row].offsets, spans[i])
+            if on_batch:
+                on_batch(len(batch))
+        return vectors, span_vectors
+
+
+def _batches(order: list[int], encodings: list) -> list[list[int]]:
+    batches, current = [], []
+    for index in order:
+        length = len(encodings[index].ids)
+        if current and length * (len(current) + 1) > TOKEN_BUDGET:
+            batches.append(current)
+            current = []
+        current.append(index)
+    return batches + ([current] if current else [])
+
+
+def _load_tokenizer(model_dir: Path):
+    from tokenizers import Tokenizer
+
+    from index.model_files import verify_model_dir
+
+    verify_model_dir(model_dir, ("tokenizer.json",))
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS)
+    return tokenizer
+
+
+def _padded(encodings: list) -> tuple[np.ndarray, np.ndarray]:
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, encoding in enumerate(encodings):
+        ids[row, : len(encoding.ids)] = encoding.ids
+        mask[row, : len(encoding.ids)] = 1
+    return ids, mask
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.clip(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12, None)
+
+
+def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    weights = mask[..., None].astype(np.float32)
+    return _unit((hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None))
+
+
+def _pool_spans(hidden: np.ndarray, offsets: list[tuple[int, int]],
+                spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    pooled = np.zeros((len(spans), hidden.shape[-1]), dtype=np.float32)
+    starts = np.array([s for s, _ in offsets])
+    ends = np.array([e for _, e in offsets])
+    real = ends > starts  # [CLS], [SEP] and padding have empty offsets
+    for row, (start, end) in enumerate(spans):
+        inside = real & (starts >= start) & (ends <= end)
+        if inside.any():
+            pooled[row] = hidden[: len(offsets)][inside].mean(axis=0)
+    return _unit(pooled)
+
+
+def _onnx_runner(model_dir: Path, cache_dir: Path, precision: str, threads: int):
+    import onnxruntime
+
+    from index.onnx_export import onnx_model_path
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(
+        str(onnx_model_path(model_dir, cache_dir, precision)), options, providers=["CPUExecutionProvider"]
+    )
+
+    def run(texts: list[str], encodings: list) -> np.ndarray:
+        ids, mask = _padded(encodings)
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return session.run(None, feed)[0], mask
+
+    return run
+
+
+def _torch_runner(model_dir: Path, cache_dir: Path, precision: str, threads: int):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from index.model_files import verify_model_dir
+
+    verify_model_dir(model_dir)
+    if threads:
+        torch.set_num_threads(threads)
+    model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+
+    def run(texts: list[str], encodings: list) -> tuple[np.ndarray, np.ndarray]:
+        outputs = model.encode(texts, batch_size=len(texts), output_value=None, convert_to_numpy=False)
+        _, mask = _padded(encodings)
+        hidden = np.zeros((*mask.shape, Embedder.dimension), dtype=np.float32)
+        for row, output in enumerate(outputs):
+            tokens = output["token_embeddings"].numpy()
+            hidden[row, : len(tokens)] = tokens[: mask.shape[1]]
+        return hidden, mask
+
+    return run

@@ -1,0 +1,78 @@
+"""BM25 keyword search over chunk texts, with English stemming and stop words, persisted to disk."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+class KeywordIndex:
+    """bm25s index whose rows are chunk ids; rebuilt after each ingest that changes anything.
+
+    >>> keywords = KeywordIndex(Path(".footnote/keywords"))
+    >>> keywords.rebuild(["c1"], ["The expulsion of 37 operatives"])
+    >>> keywords.search("operatives expelled", 5)
+    [('c1', 0.6...)]
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._ids: list[str] = []
+        self._bm25 = None
+        self._stemmer = None
+
+    def rebuild(self, ids: list[str], texts: list[str]) -> None:
+        """Index these chunks (replacing all earlier ones) and save to disk."""
+        import bm25s
+
+        self._ids = list(ids)
+        self._bm25 = bm25s.BM25()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if texts:
+            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stem(), show_progress=False)
+            self._bm25.index(tokens, show_progress=False)
+            self._bm25.save(str(self.folder))
+        (self.folder / "ids.json").write_text(json.dumps(self._ids))
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Up to k (chunk id, BM25 score) pairs with a positive score, best first."""
+        self._load()
+        if not self._ids:
+            return []
+        import bm25s
+
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stem(), show_progress=False,
+                                return_ids=False)[0]
+        known = [t for t in tokens if t in self._bm25.vocab_dict]
+        if not known:
+            return []
+        scores = self._bm25.get_scores(known)
+        top = np.argsort(-scores)[:k]
+        return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
+        """(number of chunks, term → chunks containing it) for stemmed terms; unknown terms are 0."""
+        self._load()
+        if not self._ids:
+            return 0, {}
+        vocab = self._bm25.vocab_dict
+        pointers = self._bm25.scores["indptr"]
+        return len(self._ids), {t: int(pointers[vocab[t] + 1] - pointers[vocab[t]]) if t in vocab else 0
+                                for t in terms}
+
+    def _load(self) -> None:
+        if self._bm25 is not None:
+            return
+        ids_file = self.folder / "ids.json"
+        self._ids = json.loads(ids_file.read_text()) if ids_file.is_file() else []
+        if self._ids:
+            import bm25s
+
+            self._bm25 = bm25s.BM25.load(str(self.folder))
+
+    def _stem(self):
+        if self._stemmer is None:
+            import Stemmer
+
+            self._stemmer = Stemmer.Stemmer("english")
+        return self._stemmer

@@ -1,0 +1,71 @@
+"""Chunk vectors in a Chroma collection (cosine space), embedded on disk or on a Chroma server."""
+
+from pathlib import Path
+
+import numpy as np
+
+from index.document import Chunk
+
+# Chroma rejects larger add() batches; stay well under its limit.
+_WRITE_BATCH = 2000
+
+
+class VectorStore:
+    """Writes go through llama-index's ChromaVectorStore; searches read Chroma's raw cosine.
+
+    >>> store = VectorStore("footnote-demo", path=Path(".footnote/chroma"))
+    >>> store.search(vector, 5)
+    [('3f0c…', 0.71), …]
+    """
+
+    def __init__(self, name: str, path: Path | None = None, host: str | None = None, port: int = 8000) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        settings = ChromaSettings(anonymized_telemetry=False)
+        if host:
+            self.location = f"http://{host}:{port}"
+            client = chromadb.HttpClient(host=host, port=port, settings=settings)
+        else:
+            self.location = str(path)
+            client = chromadb.PersistentClient(path=str(path), settings=settings)
+        # embedding_function=None: vectors always come from us; Chroma's default downloads a model.
+        self._collection = client.get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+        self.name = name
+
+    def add(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Store chunk vectors (ids must not exist yet: delete replaced chunks first)."""
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        nodes = [
+            TextNode(id_=chunk.id, text=chunk.text, embedding=vector.tolist(),
+                     metadata={"path": chunk.path, "start": chunk.start, "end": chunk.end},
+                     relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.path)})
+            for chunk, vector in zip(chunks, vectors)
+        ]
+        store = ChromaVectorStore(chroma_collection=self._collection)
+        for first in range(0, len(nodes), _WRITE_BATCH):
+            store.add(nodes[first:first + _WRITE_BATCH])
+
+    def delete(self, ids: list[str]) -> None:
+        """Remove vectors by chunk id (unknown ids are ignored)."""
+        for first in range(0, len(ids), _WRITE_BATCH):
+            self._collection.delete(ids=ids[first:first + _WRITE_BATCH])
+
+    def ids(self) -> set[str]:
+        """Every chunk id in the collection."""
+        return set(self._collection.get(include=[])["ids"])
+
+    def count(self) -> int:
+        """Number of vectors stored."""
+        return self._collection.count()
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """Up to k (chunk id, cosine similarity) pairs, best first."""
+        k = min(k, self.count())
+        if k == 0:
+            return []
+        result = self._collection.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
+        return [(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0])]
