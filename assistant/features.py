@@ -15,7 +15,7 @@ SENTENCE_FEATURES = (
 )
 QUESTION_FEATURES = (
     "best_probability", "probability_margin", "missing_share", "best_cosine", "best_passage_cosine",
-    "best_coverage", "question_terms", "best_type_match",
+    "best_coverage", "question_terms", "best_type_match", "cosine_contrast", "best_context_coverage",
 )
 
 
@@ -93,7 +93,7 @@ def question_features(question: QuestionTerms, idf: dict[str, float], passages: 
     evidence = set(content_terms(" ".join(p.text for p in passages)))
     total = sum(idf.values()) or 1.0
     if not len(probabilities):
-        return np.array([0.0, 0.0, 1.0, 0.0, 0.0, 0.0, math.log1p(len(idf)), 0.0])
+        return np.array([0.0, 0.0, 1.0, 0.0, 0.0, 0.0, math.log1p(len(idf)), 0.0, 0.0, 0.0])
     order = np.argsort(-probabilities)
     best = order[0]
     margin = probabilities[best] - (probabilities[order[1]] if len(order) > 1 else 0.0)
@@ -101,4 +101,7 @@ def question_features(question: QuestionTerms, idf: dict[str, float], passages: 
         probabilities[best], margin, sum(w for t, w in idf.items() if t not in evidence) / total,
         sentence_rows[:, 0].max(), max(p.dense for p in passages), sentence_rows[:, 2].max(),
         math.log1p(len(idf)), sentence_rows[best, 10],
+        # How far the best sentence stands out: paraphrased questions about the documents still
+        # single out one sentence; questions about something else match everything equally badly.
+        sentence_rows[:, 0].max() - sentence_rows[:, 0].mean(), sentence_rows[best, 4],
     ])

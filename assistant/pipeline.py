@@ -39,7 +39,7 @@ class Assistant:
             s = self.settings
             self._corpus = Corpus(CorpusConfig(
                 s.data_dir, s.collection, s.precision, s.chunk_tokens, s.chunk_overlap, s.threads,
-                s.chroma_host, s.chroma_port))
+                s.chroma_host, s.chroma_port, s.models_dir))
         return self._corpus
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:

@@ -15,6 +15,7 @@ class Settings:
     """Every knob Footnote has, each documented; `footnote --help` and the README list them."""
 
     data_dir: Path = _setting(Path(".footnote"), "Folder for the index, catalog and exported models.")
+    models_dir: Path | None = _setting(None, "Where the ONNX export of the embedding model is cached; unset = data_dir/models.")
     sources: Path = _setting(Path("sources"), "Folder that `footnote ingest` and `make run` index by default.")
     collection: str = _setting("footnote", "Name prefix of the Chroma collection (model and chunking are appended).")
     chroma_host: str | None = _setting(None, "Chroma server host; unset = embedded Chroma under data_dir.")

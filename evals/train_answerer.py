@@ -2,18 +2,23 @@
 
 Usage: python -m evals.train_answerer --evalsets ../shared/evalsets --work /tmp/footnote-train
 
-Training data, all from the dev splits in ../shared/evalsets (never from the held-out ones):
-- SQuAD v1.1 dev half A as an open corpus of paragraphs: candidate sentences from the retrieved
-  passages, positive when they contain a gold answer span. The same questions asked with their own
-  article removed from the results are unanswerable (out of scope, as most real misses are).
-- SQuAD 2.0 sample A: its unanswerable questions, asked over a corpus of its contexts.
-Articles with an even index train; odd ones (and the second half of the SQuAD 2.0 sample) are kept
-out and give the reported figures. The weights land in assistant/answerer_weights.json.
+Training data, all from the dev splits in ../shared/evalsets (never from the held-out ones), shaped
+like the product's use: a small folder of documents on one topic.
+- SQuAD v1.1 dev half A, one corpus per article: a question asked of its own article is answerable
+  (its candidate sentences are positive when they hold a gold answer span); asked of its article
+  without the paragraph it was written on, it is a near miss (on topic; answerable only when
+  another retrieved sentence still holds the answer); asked of another article, it is out of scope.
+- RGB en_fact: news snippets, one corpus of all of them; a question asked without its own
+  snippets is out of scope.
+- SQuAD 2.0 sample A: unanswerable questions written against the very paragraph retrieved.
+Even articles / the first half of each other set train; the rest is held out and gives the
+reported figures. The weights land in assistant/answerer_weights.json.
 """
 
 import argparse
 import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,12 +32,35 @@ from assistant.scorer import WEIGHTS_FILE, LogisticScorer
 from assistant.settings import Settings
 
 TOP_K = 5
+SOURCE_SHARE = {"squad": 0.6, "rgb": 0.2, "squad2": 0.2}
+# What one extra quoted sentence must buy in answer accuracy to be worth the reader's time.
+EXTRA_SENTENCE_COST = 0.1
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A question put to one corpus, with where its answer is (None when it is not there)."""
+
+    source: str
+    split: str
+    question: str
+    assistant: Assistant
+    gold_path: str | None
+    spans: tuple[tuple[int, int], ...] = ()
+    answers: tuple[str, ...] = ()
+    exclude_prefix: str | None = None
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the corpus this probe asks holds the answer."""
+        return self.gold_path is not None or bool(self.answers)
 
 
 @dataclass
 class Example:
-    """One question with its candidate features and labels."""
+    """One probe's candidate features and labels."""
 
+    source: str
     split: str
     rows: np.ndarray
     labels: np.ndarray
@@ -42,86 +70,141 @@ class Example:
     answerable: bool
 
 
-def squad_questions(path: Path, corpus_dir: Path) -> list[dict]:
-    """Write each paragraph as a file; return questions with gold spans in those files."""
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    questions = []
-    for a, article in enumerate(json.loads(path.read_text())["data"]):
+def _assistant(work: Path, name: str, folder: Path) -> Assistant:
+    assistant = Assistant(Settings().replace(data_dir=work / "index", collection=name))
+    report = assistant.ingest([folder])
+    print(name, report.summary(), flush=True)
+    return assistant
+
+
+def squad_probes(path: Path, work: Path, per_article: int) -> list[Probe]:
+    """Per-article corpora; each sampled question in scope of its article, out of scope of the next."""
+    articles = json.loads(path.read_text())["data"]
+    assistants, questions = [], []
+    for a, article in enumerate(articles):
+        folder = work / "squad" / f"a{a:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        asked = []
         for p, paragraph in enumerate(article["paragraphs"]):
-            name = f"a{a:02d}_p{p:03d}.txt"
-            (corpus_dir / name).write_text(paragraph["context"])
+            (folder / f"p{p:03d}.txt").write_text(paragraph["context"])
             for qa in paragraph["qas"]:
-                spans = [(x["answer_start"], x["answer_start"] + len(x["text"])) for x in qa["answers"]]
-                questions.append({"question": qa["question"], "file": name, "article": f"a{a:02d}_",
-                                  "spans": spans, "split": "train" if a % 2 == 0 else "test"})
-    return questions
+                spans = tuple((x["answer_start"], x["answer_start"] + len(x["text"])) for x in qa["answers"])
+                answers = tuple(sorted({x["text"] for x in qa["answers"]}))
+                asked.append((qa["question"], f"{folder.as_posix()}/p{p:03d}.txt", spans, answers))
+        assistants.append(_assistant(work, f"squad-a{a:02d}", folder))
+        questions.append(random.Random(a).sample(asked, min(per_article, len(asked))))
+    probes = []
+    for a, asked in enumerate(questions):
+        split = "train" if a % 2 == 0 else "test"
+        other = (a + 2) % len(articles)  # same parity: out-of-scope probes stay inside their split
+        for question, gold, spans, answers in asked:
+            probes.append(Probe("squad", split, question, assistants[a], gold, spans))
+            probes.append(Probe("squad", split, question, assistants[a], None, answers=answers, exclude_prefix=gold))
+            probes.append(Probe("squad", split, question, assistants[other], None))
+    return probes
 
 
-def squad2_questions(path: Path, corpus_dir: Path) -> list[dict]:
-    """Write each distinct context as a file; answer spans are found by searching the text."""
-    corpus_dir.mkdir(parents=True, exist_ok=True)
+def rgb_probes(path: Path, work: Path) -> list[Probe]:
+    """One news corpus of all snippets; each question with and without its own snippets."""
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    names: dict[str, str] = {}
-    questions = []
+    folder = work / "rgb"
+    folder.mkdir(parents=True, exist_ok=True)
+    for row in rows:
+        for kind in ("positive", "negative"):
+            for i, text in enumerate(row[kind]):
+                (folder / f"q{row['id']:03d}_{kind[:3]}{i}.txt").write_text(text)
+    assistant = _assistant(work, "rgb", folder)
+    probes = []
     for i, row in enumerate(rows):
-        name = names.setdefault(row["context"], f"c{len(names):03d}.txt")
-        (corpus_dir / name).write_text(row["context"])
-        spans = [(row["context"].find(a), row["context"].find(a) + len(a)) for a in row["answers"]
-                 if row["context"].find(a) >= 0]
-        questions.append({"question": row["question"], "file": name, "article": None, "spans": spans,
-                          "impossible": row["is_impossible"], "split": "train" if i < len(rows) // 2 else "test"})
-    return questions
+        split = "train" if i < len(rows) // 2 else "test"
+        answers = row["answer"] if isinstance(row["answer"], list) else [row["answer"]]
+        answers = [a for group in answers for a in (group if isinstance(group, list) else [group])]
+        prefix = f"{folder.as_posix()}/q{row['id']:03d}_"
+        probes.append(Probe("rgb", split, row["query"], assistant, None, answers=tuple(answers)))
+        probes.append(Probe("rgb", split, row["query"], assistant, None, answers=tuple(answers), exclude_prefix=prefix))
+    return probes
 
 
-def build_examples(assistant: Assistant, corpus_dir: Path, questions: list[dict],
-                   out_of_scope: bool) -> list[Example]:
-    """Retrieve for each question and turn its candidate sentences into labelled rows."""
-    examples = []
-    prefix = corpus_dir.as_posix()
-    for q in questions:
-        vector = assistant.corpus.embed_query(q["question"])
-        passages = assistant.retriever.retrieve(q["question"], 40 if out_of_scope else TOP_K, vector)
-        gold_path = f"{prefix}/{q['file']}"
-        variants = [("in", passages[:TOP_K])]
-        if out_of_scope:
-            others = [p for p in passages if not p.path.startswith(f"{prefix}/{q['article']}")]
-            variants.append(("out", others[:TOP_K]))
-        for kind, chosen in variants:
-            candidates = gather_candidates(assistant.corpus, chosen)
-            terms = QuestionTerms.parse(q["question"])
-            n, freq = assistant.corpus.keywords.document_frequencies(list(terms.weights))
-            idf = idf_weights(terms, n, freq)
-            labels = np.array([c.path == gold_path and any(c.start <= s and e <= c.end for s, e in q["spans"])
-                               for c in candidates], dtype=bool) if kind == "in" else np.zeros(len(candidates), bool)
-            answerable = kind == "in" and not q.get("impossible", False) and bool(labels.any())
-            if kind == "in" and not q.get("impossible", False) and not labels.any():
-                continue  # retrieval missed: neither a clean positive nor a true negative
-            examples.append(Example(q["split"], sentence_features(terms, idf, vector, candidates), labels,
-                                    chosen, terms, idf, answerable))
-    return examples
+def squad2_probes(path: Path, work: Path) -> list[Probe]:
+    """One corpus of the sample's contexts; impossible questions are unanswerable near misses."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    folder = work / "squad2"
+    folder.mkdir(parents=True, exist_ok=True)
+    names: dict[str, str] = {}
+    for row in rows:
+        names.setdefault(row["context"], f"c{len(names):03d}.txt")
+        (folder / names[row["context"]]).write_text(row["context"])
+    assistant = _assistant(work, "squad2", folder)
+    probes = []
+    for i, row in enumerate(rows):
+        context = row["context"]
+        spans = tuple((context.find(a), context.find(a) + len(a)) for a in row["answers"] if a in context)
+        probes.append(Probe("squad2", "train" if i < len(rows) // 2 else "test", row["question"], assistant,
+                            None if row["is_impossible"] else f"{folder.as_posix()}/{names[context]}", spans))
+    return probes
 
 
-def fit(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], balanced: bool) -> LogisticScorer:
+def _labels(probe: Probe, candidates: list) -> np.ndarray:
+    if not probe.answerable:
+        return np.zeros(len(candidates), dtype=bool)
+    if probe.answers:  # gold known as answer strings, not spans
+        pattern = re.compile("|".join(rf"\b{re.escape(a)}\b" for a in probe.answers), re.IGNORECASE)
+        return np.array([bool(pattern.search(c.text)) for c in candidates], dtype=bool)
+    return np.array([c.path == probe.gold_path and any(c.start <= s and e <= c.end for s, e in probe.spans)
+                     for c in candidates], dtype=bool)
+
+
+def build_example(probe: Probe) -> Example | None:
+    """Retrieve as the product does and label the candidate sentences; None when unusable."""
+    corpus = probe.assistant.corpus
+    vector = corpus.embed_query(probe.question)
+    passages = probe.assistant.retriever.retrieve(probe.question, 40 if probe.exclude_prefix else TOP_K, vector)
+    if probe.exclude_prefix:
+        passages = [p for p in passages if not p.path.startswith(probe.exclude_prefix)][:TOP_K]
+    candidates = gather_candidates(corpus, passages)
+    labels = _labels(probe, candidates)
+    if probe.answerable and not labels.any() and not probe.exclude_prefix:
+        return None  # retrieval missed the answer: neither a clean positive nor a true negative
+    terms = QuestionTerms.parse(probe.question)
+    chunks, frequencies = corpus.keywords.document_frequencies(list(terms.weights))
+    idf = idf_weights(terms, chunks, frequencies)
+    return Example(probe.source, probe.split, sentence_features(terms, idf, vector, candidates), labels,
+                   passages, terms, idf, bool(labels.any()))
+
+
+def fit(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], weights: np.ndarray | None = None
+        ) -> LogisticScorer:
     """Standardised logistic regression, exported as plain numbers."""
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = rows.mean(axis=0), rows.std(axis=0) + 1e-6
-    model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced" if balanced else None)
-    model.fit((rows - mean) / scale, labels)
+    model = LogisticRegression(C=1.0, max_iter=2000)
+    model.fit((rows - mean) / scale, labels, sample_weight=weights)
     return LogisticScorer(list(names), mean.tolist(), scale.tolist(), model.coef_[0].tolist(),
                           float(model.intercept_[0]))
+
+
+def example_weights(examples: list[Example]) -> np.ndarray:
+    """Weights giving each source its SOURCE_SHARE of the fit and each class half of every source,
+    so the many SQuAD probes don't drown the news-like RGB ones."""
+    weights = np.zeros(len(examples))
+    for source, share in SOURCE_SHARE.items():
+        for answerable in (True, False):
+            members = [i for i, e in enumerate(examples) if e.source == source and e.answerable == answerable]
+            weights[members] = share / 2 / max(len(members), 1)
+    return weights * len(examples)
 
 
 def answerable_rows(examples: list[Example], sentence: LogisticScorer) -> tuple[np.ndarray, np.ndarray]:
     """Question-level features and labels, using the fitted sentence scorer."""
     rows = [question_features(e.question, e.idf, e.passages, e.rows, sentence.probabilities(e.rows))
             for e in examples]
-    return np.array(rows), np.array([e.answerable for e in examples])
+    return np.array(rows).reshape(len(examples), len(QUESTION_FEATURES)), np.array([e.answerable for e in examples])
 
 
-def selection_accuracy(examples: list[Example], sentence: LogisticScorer, ratio: float, limit: int) -> float:
-    """Share of answerable questions whose picked sentences include a gold one."""
-    hits = total = 0
+def selection(examples: list[Example], sentence: LogisticScorer, ratio: float, limit: int) -> tuple[float, float]:
+    """(share of answerable questions whose picked sentences include a gold one, mean sentences picked)."""
+    hits, picked_total, total = 0, 0, 0
     for e in examples:
         if not e.answerable:
             continue
@@ -129,25 +212,41 @@ def selection_accuracy(examples: list[Example], sentence: LogisticScorer, ratio:
         order = np.argsort(-p)[:limit]
         picked = [i for i in order if p[i] >= ratio * p[order[0]]]
         hits += bool(e.labels[picked].any())
+        picked_total += len(picked)
         total += 1
-    return hits / max(total, 1)
+    return hits / max(total, 1), picked_total / max(total, 1)
+
+
+def best_ratio(examples: list[Example], sentence: LogisticScorer) -> float:
+    """Runner-up threshold (relative to the best probability) that pays for its extra sentences."""
+    def value(ratio: float) -> float:
+        accuracy, sentences = selection(examples, sentence, ratio, 2)
+        return accuracy - EXTRA_SENTENCE_COST * (sentences - 1)
+
+    return max((0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), key=value)
 
 
 def report(examples: list[Example], sentence: LogisticScorer, answerable: LogisticScorer, ratio: float) -> dict:
-    """Held-out figures: sentence selection and abstention quality."""
+    """Figures per source and overall: sentence selection and abstention quality."""
     from sklearn.metrics import roc_auc_score
 
-    rows, labels = answerable_rows(examples, sentence)
-    p = answerable.probabilities(rows)
-    abstain, truth = p < 0.5, ~labels
-    return {
-        "questions": len(examples), "unanswerable": int(truth.sum()),
-        "top1_sentence_accuracy": round(selection_accuracy(examples, sentence, 0.0, 1), 4),
-        "picked_sentence_accuracy": round(selection_accuracy(examples, sentence, ratio, 2), 4),
-        "abstain_auroc": round(float(roc_auc_score(truth, 1 - p)), 4),
-        "abstain_precision": round(float((abstain & truth).sum() / max(abstain.sum(), 1)), 4),
-        "abstain_recall": round(float((abstain & truth).sum() / max(truth.sum(), 1)), 4),
-    }
+    figures = {}
+    for source in sorted({e.source for e in examples}) + ["all"]:
+        chosen = [e for e in examples if source in ("all", e.source)]
+        rows, labels = answerable_rows(chosen, sentence)
+        p = answerable.probabilities(rows)
+        abstain, truth = p < 0.5, ~labels
+        top1, _ = selection(chosen, sentence, 0.0, 1)
+        picked, mean_picked = selection(chosen, sentence, ratio, 2)
+        figures[source] = {
+            "questions": len(chosen), "unanswerable": int(truth.sum()),
+            "top1_sentence_accuracy": round(top1, 4), "picked_sentence_accuracy": round(picked, 4),
+            "mean_sentences": round(mean_picked, 3),
+            "abstain_auroc": round(float(roc_auc_score(truth, 1 - p)), 4) if 0 < truth.sum() < len(truth) else None,
+            "abstain_precision": round(float((abstain & truth).sum() / max(abstain.sum(), 1)), 4),
+            "abstain_recall": round(float((abstain & truth).sum() / max(truth.sum(), 1)), 4),
+        }
+    return figures
 
 
 def main() -> None:
@@ -155,29 +254,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evalsets", type=Path, default=Path("../shared/evalsets"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/footnote-train"))
-    parser.add_argument("--questions", type=int, default=3000, help="SQuAD questions sampled (deterministic)")
+    parser.add_argument("--per-article", type=int, default=120, help="SQuAD questions sampled per article")
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
     args = parser.parse_args()
 
-    examples = []
-    for name, loader, source, out_of_scope in (
-        ("squad", squad_questions, args.evalsets / "squad-v1.1/dev-half-a.json", True),
-        ("squad2", squad2_questions, args.evalsets / "squad-v2-sample/sample-a.jsonl", False),
-    ):
-        corpus_dir = args.work / name
-        questions = loader(source, corpus_dir)
-        if name == "squad":
-            questions = random.Random(0).sample(questions, min(args.questions, len(questions)))
-        assistant = Assistant(Settings().replace(data_dir=args.work / f"{name}-index", collection=name))
-        print(name, assistant.ingest([corpus_dir]).summary(), flush=True)
-        examples += build_examples(assistant, corpus_dir, questions, out_of_scope)
+    probes = (squad_probes(args.evalsets / "squad-v1.1/dev-half-a.json", args.work, args.per_article)
+              + rgb_probes(args.evalsets / "rgb/en_fact.jsonl", args.work)
+              + squad2_probes(args.evalsets / "squad-v2-sample/sample-a.jsonl", args.work))
+    examples = [e for e in map(build_example, probes) if e is not None]
     train = [e for e in examples if e.split == "train"]
     test = [e for e in examples if e.split == "test"]
 
     sentence = fit(np.vstack([e.rows for e in train if e.answerable]),
-                   np.concatenate([e.labels for e in train if e.answerable]), SENTENCE_FEATURES, False)
-    ratio = max((0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), key=lambda r: selection_accuracy(train, sentence, r, 2) - 0.15 * r * 0 - (1 - r) * 0.05)
-    answerable = fit(*answerable_rows(train, sentence), QUESTION_FEATURES, True)
+                   np.concatenate([e.labels for e in train if e.answerable]), SENTENCE_FEATURES)
+    ratio = best_ratio(train, sentence)
+    answerable = fit(*answerable_rows(train, sentence), QUESTION_FEATURES, example_weights(train))
     weights = {"sentence": sentence.to_dict(), "answerable": answerable.to_dict(), "second_ratio": ratio}
     args.out.write_text(json.dumps(weights, indent=1) + "\n")
     print(json.dumps({"train": report(train, sentence, answerable, ratio),

@@ -48,6 +48,8 @@ class Chunker:
         return pieces
 
     def _windows(self, sizes: list[int]) -> list[tuple[int, int]]:
+        """[first, last) sentence ranges: greedy packing, each window starting with the previous
+        window's last `overlap` sentences when they fit beside the next new sentence."""
         windows, first = [], 0
         while first < len(sizes):
             last, total = first, sizes[first]
@@ -57,7 +59,11 @@ class Chunker:
             windows.append((first, last + 1))
             if last + 1 >= len(sizes):
                 break
-            first = max(last + 1 - self.overlap, first + 1)
+            first, carried = last + 1, sizes[last + 1]
+            while (first - 1 > windows[-1][0] and last + 1 - (first - 1) <= self.overlap
+                   and carried + sizes[first - 1] <= self.max_tokens):
+                first -= 1
+                carried += sizes[first]
         return windows
 
     def _chunk(self, document: Document, spans: list[tuple[int, int]]) -> Chunk:

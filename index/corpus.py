@@ -50,11 +50,8 @@ class CorpusConfig:
     threads: int = 0
     chroma_host: str | None = None
     chroma_port: int = 8000
+    models_dir: Path | None = None
 
-    @property
-    def collection_name(self) -> str:
-        """Chroma collection (and catalog) name, specific to model and chunking."""
-        return f"{self.collection}-minilm-l6-{self.precision}-c{self.chunk_tokens}o{self.overlap_sentences}"
 
 
 class Corpus:
@@ -68,10 +65,13 @@ class Corpus:
 
     def __init__(self, config: CorpusConfig, embedder: Embedder | None = None) -> None:
         self.config = config
-        self.embedder = embedder or Embedder(config.data_dir / "models", config.precision, config.threads)
-        self.catalog = Catalog(config.data_dir / f"{config.collection_name}.sqlite")
-        self.keywords = KeywordIndex(config.data_dir / f"{config.collection_name}.bm25")
-        self.vectors = VectorStore(config.collection_name, path=config.data_dir / "chroma",
+        self.embedder = embedder or Embedder(config.models_dir or config.data_dir / "models", config.precision,
+                                             config.threads)
+        # One collection per (model, chunking): changing either builds a new one, never mixes vectors.
+        self.collection_name = f"{config.collection}-{self.embedder.name}-c{config.chunk_tokens}o{config.overlap_sentences}"
+        self.catalog = Catalog(config.data_dir / f"{self.collection_name}.sqlite")
+        self.keywords = KeywordIndex(config.data_dir / f"{self.collection_name}.bm25")
+        self.vectors = VectorStore(self.collection_name, path=config.data_dir / "chroma",
                                    host=config.chroma_host, port=config.chroma_port)
         self.chunker = Chunker(self.embedder.count_tokens, self.embedder.token_offsets,
                                config.chunk_tokens, config.overlap_sentences)
@@ -216,7 +216,7 @@ class Corpus:
         """What is indexed and where."""
         documents, chunks = self.catalog.counts()
         return {"documents": documents, "chunks": chunks, "vectors": self.vectors.count(),
-                "model": self.embedder.name, "collection": self.config.collection_name,
+                "model": self.embedder.name, "collection": self.collection_name,
                 "store": self.vectors.location, "data_dir": str(self.config.data_dir),
                 "failures": self.catalog.failures()}
 

@@ -28,7 +28,9 @@ class Embedder:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.model_dir = model_dir or packaged_model_dir()
         self.precision = precision
-        self.name = f"all-MiniLM-L6-v2-{precision}"
+        from index.onnx_export import INT8_RECIPE
+
+        self.name = f"all-MiniLM-L6-v2-{INT8_RECIPE if precision == 'int8' else precision}"
         self._tokenizer = _load_tokenizer(self.model_dir)
         self._run = (_torch_runner if precision == "torch" else _onnx_runner)(
             self.model_dir, cache_dir, precision, threads

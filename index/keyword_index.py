@@ -25,14 +25,15 @@ class KeywordIndex:
         """Index these chunks (replacing all earlier ones) and save to disk."""
         import bm25s
 
-        self._ids = list(ids)
-        self._bm25 = bm25s.BM25()
+        bm25 = bm25s.BM25()
         self.folder.mkdir(parents=True, exist_ok=True)
         if texts:
             tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stem(), show_progress=False)
-            self._bm25.index(tokens, show_progress=False)
-            self._bm25.save(str(self.folder))
-        (self.folder / "ids.json").write_text(json.dumps(self._ids))
+            bm25.index(tokens, show_progress=False)
+            bm25.save(str(self.folder))
+        (self.folder / "ids.json").write_text(json.dumps(list(ids)))
+        # Swap both at once so a concurrent search never pairs new rows with old ids.
+        self._bm25, self._ids = bm25, list(ids)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Up to k (chunk id, BM25 score) pairs with a positive score, best first."""
@@ -49,6 +50,11 @@ class KeywordIndex:
         scores = self._bm25.get_scores(known)
         top = np.argsort(-scores)[:k]
         return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def ids(self) -> list[str]:
+        """Chunk ids in the index, in row order."""
+        self._load()
+        return list(self._ids)
 
     def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
         """(number of chunks, term → chunks containing it) for stemmed terms; unknown terms are 0."""

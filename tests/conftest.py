@@ -1,0 +1,51 @@
+"""Shared fixtures: the real model (exported once per session), real Chroma in temporary folders."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.pipeline import Assistant
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_ARTICLE = ROOT / "sources" / "000_c12f4e3d27157f56.txt"
+EVALSETS = ROOT.parent / "shared" / "evalsets"
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """One ONNX export for the whole test session."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture
+def make_assistant(tmp_path, models_dir):
+    """Build an Assistant over a fresh data folder; settings can be overridden."""
+
+    def make(**overrides) -> Assistant:
+        values = {"data_dir": tmp_path / "data", "models_dir": models_dir, **overrides}
+        return Assistant(Settings().replace(**values))
+
+    return make
+
+
+@pytest.fixture
+def sources(tmp_path) -> Path:
+    """A sources folder holding the sample article."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(SAMPLE_ARTICLE, folder / SAMPLE_ARTICLE.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_assistant(tmp_path_factory, models_dir) -> Assistant:
+    """An Assistant with the sample article indexed, shared by read-only tests."""
+    root = tmp_path_factory.mktemp("sample")
+    folder = root / "sources"
+    folder.mkdir()
+    shutil.copy(SAMPLE_ARTICLE, folder / SAMPLE_ARTICLE.name)
+    assistant = Assistant(Settings().replace(data_dir=root / "data", models_dir=models_dir))
+    assistant.ingest([folder])
+    return assistant

@@ -1,0 +1,79 @@
+"""The footnote command: outputs, exit codes and one-line messages for bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def footnote(tmp_path, models_dir):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FOOTNOTE_DATA_DIR": str(tmp_path / "data"),
+           "FOOTNOTE_MODELS_DIR": str(models_dir)}
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env, input=stdin,
+                              capture_output=True, text=True, timeout=300)
+
+    return run
+
+
+def test_ingest_ask_status_end_to_end(footnote, sources):
+    ingest = footnote("ingest", str(sources))
+    assert ingest.returncode == 0, ingest.stderr
+    assert ingest.stdout.strip().endswith("1 added, 0 updated, 0 unchanged, 0 removed, 0 failed")
+    ask = footnote("ask", "How many operatives were expelled to the United States?")
+    assert ask.returncode == 0
+    first, citation = ask.stdout.splitlines()[:2]
+    assert "37 operatives" in first and first.rstrip().endswith("]")
+    assert citation.strip().startswith("[1]") and "000_c12f4e3d27157f56.txt:2" in citation
+    answer = json.loads(footnote("ask", "--json", "How many operatives were expelled?").stdout)
+    assert set(answer) >= {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
+    status = footnote("status")
+    assert "documents: 1" in status.stdout and "all-MiniLM-L6-v2" in status.stdout
+
+
+@pytest.mark.parametrize("question, message", [
+    ("", "the question is empty"),
+    ("   \n ", "the question is empty"),
+    ("x" * 100_000, "the question is 100,000 characters long"),
+])
+def test_bad_questions_exit_2_with_one_line(footnote, sources, question, message):
+    footnote("ingest", str(sources))
+    result = footnote("ask", question)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"footnote: {message}; the limit is 2,000" if "long" in message
+                                                   else f"footnote: {message}"]
+
+
+def test_question_in_another_script_abstains_with_a_note(footnote, sources):
+    footnote("ingest", str(sources))
+    result = footnote("ask", "--json", "有多少名行动人员被驱逐到美国？")
+    answer = json.loads(result.stdout)
+    assert result.returncode == 0 and answer["abstained"] and answer["citations"] == []
+    assert "another language" in answer["note"]
+
+
+def test_missing_path_exits_2_but_indexes_the_rest(footnote, sources, tmp_path):
+    result = footnote("ingest", str(sources), str(tmp_path / "nope.txt"))
+    assert result.returncode == 2
+    assert "nope.txt: no such file or directory" in result.stderr
+    assert "1 added" in result.stdout
+
+
+def test_bad_setting_exits_2(footnote):
+    result = footnote("status", "--top-k", "many")
+    assert result.returncode == 2 and result.stderr.strip() == "footnote: top_k must be a number, not 'many'"
+
+
+def test_chat_resolves_a_follow_up(footnote, sources):
+    footnote("ingest", str(sources))
+    result = footnote("chat", stdin="What was Otmane Khalladi sought for?\nand where was he captured?\n")
+    assert result.returncode == 0
+    answers = [line for line in result.stdout.splitlines() if not line.startswith("  ")]
+    assert len(answers) == 2
+    assert "electronic fraud" in answers[0]
+    assert "Playa del Carmen" in answers[1]

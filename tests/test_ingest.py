@@ -1,0 +1,100 @@
+"""Ingest is incremental and content-addressed: no re-embedding, no duplicates, nothing lost."""
+
+import shutil
+
+from tests.conftest import SAMPLE_ARTICLE
+
+
+def _consistent(assistant) -> None:
+    corpus = assistant.corpus
+    ids = corpus.catalog.chunk_ids()
+    assert len(ids) == len(set(ids)), "duplicate chunk ids"
+    assert corpus.vectors.ids() == set(ids), "Chroma and the catalog disagree"
+    assert sorted(corpus.keywords.ids()) == sorted(ids), "BM25 and the catalog disagree"
+
+
+def test_second_ingest_of_unchanged_sources_embeds_nothing(make_assistant, sources):
+    assistant = make_assistant()
+    first = assistant.ingest([sources])
+    assert first.summary() == "1 added, 0 updated, 0 unchanged, 0 removed, 0 failed"
+    assert first.chunks_embedded > 0
+    again = make_assistant().ingest([sources])  # a new process would start like this
+    assert again.summary() == "0 added, 0 updated, 1 unchanged, 0 removed, 0 failed"
+    assert again.chunks_embedded == 0
+    _consistent(assistant)
+
+
+def test_changed_file_replaces_its_chunks_and_removed_file_loses_them(make_assistant, sources):
+    assistant = make_assistant()
+    assistant.ingest([sources])
+    article = sources / SAMPLE_ARTICLE.name
+    before = set(assistant.corpus.catalog.chunk_ids())
+    article.write_text(article.read_text() + "\nA late addition: the lighthouse keeper counted 412 ships.\n")
+    report = assistant.ingest([sources])
+    assert report.summary() == "0 added, 1 updated, 0 unchanged, 0 removed, 0 failed"
+    after = set(assistant.corpus.catalog.chunk_ids())
+    assert after != before and len(after) >= len(before)
+    # Chunks before the edit keep their text, so their vectors are reused, not recomputed.
+    assert report.chunks_embedded < len(after)
+    _consistent(assistant)
+    assert "412 ships" in assistant.ask("How many ships did the lighthouse keeper count?").answer
+    article.unlink()
+    report = assistant.ingest([sources])
+    assert len(report.removed) == 1 and report.removed[0].endswith(SAMPLE_ARTICLE.name)
+    assert assistant.status()["chunks"] == 0 and assistant.corpus.vectors.count() == 0
+
+
+def test_bad_files_are_reported_and_the_rest_is_indexed(make_assistant, sources, tmp_path):
+    assistant = make_assistant()
+    assistant.ingest([sources])
+    chunks_before = assistant.status()["chunks"]
+    (sources / "empty.txt").write_bytes(b"")
+    (sources / "junk.txt").write_bytes(bytes(range(256)) * 50)
+    (sources / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
+    (sources / "latin1.txt").write_bytes("Le phare de Saint-Malo a compté 412 navires.".encode("latin-1"))
+    (sources / "good.md").write_text("The harbour master retired in 1999 after forty years.")
+    report = assistant.ingest([sources, tmp_path / "missing-folder"])
+    reasons = {path.rsplit("/", 1)[-1]: reason for path, reason in report.failed.items()}
+    assert reasons["empty.txt"].startswith("empty file")
+    assert reasons["junk.txt"] == "binary data, not text"
+    assert "PDF" in reasons["broken.pdf"]
+    assert reasons["missing-folder"] == "no such file or directory"
+    assert len(report.added) == 2 and len(report.unchanged) == 1
+    assert assistant.status()["chunks"] > chunks_before
+    assert {f["path"].rsplit("/", 1)[-1] for f in assistant.status()["failures"]} >= {"empty.txt", "junk.txt", "broken.pdf"}
+    _consistent(assistant)
+
+
+def test_corrupt_new_version_keeps_the_indexed_one(make_assistant, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    note = folder / "note.txt"
+    note.write_text("The harbour master retired in 1999 after forty years.")
+    assistant = make_assistant()
+    assistant.ingest([folder])
+    note.write_bytes(bytes(range(256)) * 20)
+    report = assistant.ingest([folder])
+    assert len(report.failed) == 1
+    assert "1999" in assistant.ask("When did the harbour master retire?").answer
+
+
+def test_thousand_small_files(make_assistant, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(1000):
+        (folder / f"note{i:04d}.txt").write_text(f"Shipment {i} left the harbour carrying {i * 7} crates of tea.")
+    assistant = make_assistant()
+    report = assistant.ingest([folder])
+    assert len(report.added) == 1000 and not report.failed
+    assert assistant.status()["documents"] == 1000
+    answer = assistant.ask("How many crates of tea did shipment 417 carry?")
+    assert "2919" in answer.answer
+    assert make_assistant().ingest([folder]).chunks_embedded == 0
+
+
+def test_same_content_under_two_names_is_two_documents(make_assistant, sources):
+    shutil.copy(sources / SAMPLE_ARTICLE.name, sources / "copy.txt")
+    assistant = make_assistant()
+    assistant.ingest([sources])
+    _consistent(assistant)
+    assert assistant.status()["documents"] == 2
