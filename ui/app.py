@@ -1,0 +1,66 @@
+"""The Footnote web page: `build_app` composes it, `serve` runs it (blocking) for `footnote serve`."""
+
+import logging
+
+import gradio as gr
+
+from assistant.pipeline import Assistant
+from assistant.settings import Settings
+
+from ui.chat_tab import build_chat_tab
+from ui.documents_tab import build_documents_tab
+from ui.guarded import GuardedAssistant
+from ui.render_documents import header_html
+from ui.server import check_bind, launch_options
+
+log = logging.getLogger(__name__)
+
+
+def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
+    """The page (queue configured, index opened, answerer warmed); launch it with `launch_options(settings)`."""
+    service = GuardedAssistant(assistant)
+    problem = service.warm_up()
+    if problem:
+        log.warning("the assistant is not ready: %s", problem)
+    with gr.Blocks(title="Footnote", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
+        header = gr.HTML(header_html(None), elem_id="fn-header")
+        with gr.Tabs(elem_id="fn-tabs"):
+            with gr.Tab("Chat", id="chat", elem_id="fn-tab-chat"):
+                build_chat_tab(service)
+            with gr.Tab("Documents", id="documents", elem_id="fn-tab-documents") as documents_tab:
+                refresh, shown = build_documents_tab(service, header)
+        app.load(refresh, None, shown, api_visibility="private", show_progress="hidden")
+        documents_tab.select(refresh, None, shown, api_visibility="private", show_progress="hidden")
+        gr.api(partial_documents(service), api_name="documents")
+    app.queue(default_concurrency_limit=2)
+    return app
+
+
+def partial_documents(service: GuardedAssistant):
+    """The /documents endpoint: indexed files and failures."""
+
+    def documents() -> dict:
+        """Indexed documents (path, kind, chunks, indexed_at, note) and failures (path, reason, at)."""
+        return {"documents": service.documents(), "failures": service.status()["failures"]}
+
+    return documents
+
+
+def serve(assistant: Assistant, settings: Settings) -> None:
+    """Run the web chat on settings.host:settings.port until interrupted.
+
+    Raises ValueError (the CLI exits 2) for a non-loopback host without FOOTNOTE_AUTH, or a busy port.
+    """
+    check_bind(settings)  # before loading anything: a refused bind should fail fast
+    app = build_app(assistant, settings)
+    try:
+        app.launch(server_name=settings.host, server_port=settings.port, prevent_thread_lock=True,
+                   **launch_options(settings))
+    except OSError as error:
+        raise ValueError(f"can't listen on {settings.host}:{settings.port} ({error}); "
+                         "choose another port with --port or FOOTNOTE_PORT") from error
+    print(f"Footnote is ready on http://{settings.host}:{settings.port} (Ctrl-C to stop)", flush=True)
+    try:
+        app.block_thread()
+    finally:
+        app.close()

@@ -1,0 +1,114 @@
+"""What the Chat tab does: answer (streamed), open a source, start over, serve the /ask API."""
+
+import logging
+import time
+from collections.abc import Iterator
+
+import gradio as gr
+
+from assistant.pipeline import QuestionError
+
+from ui.conversation import Turn, citation, passage, previous_questions, sentences
+from ui.export import to_markdown, write_export
+from ui.guarded import GuardedAssistant
+from ui.render_chat import conversation_html, pending_html, turn_html
+from ui.render_source import Span, document_html, missing_html, placeholder_html, source_html
+
+log = logging.getLogger(__name__)
+# Pause between streamed sentences: long enough to read as streaming, short against the 1 s budget.
+STREAM_PAUSE_S = 0.05
+MISSING_WEIGHTS = ("The answerer's learned weights (assistant/answerer_weights.json) are missing, "
+                   "so questions can't be answered yet.")
+
+
+def ask_checked(service: GuardedAssistant, question: str, turns: list[Turn], top_k: float | None,
+                max_sentences: float | None) -> Turn:
+    """Answer JSON for the next turn; gr.Error with a one-line reason when it can't be answered."""
+    try:
+        answer = service.ask(question, previous_questions(turns), _int(top_k), _int(max_sentences))
+    except QuestionError as error:
+        raise gr.Error(f"Can't ask that: {error}.", print_exception=False) from error
+    except FileNotFoundError as error:
+        log.error("answering failed: %s", error)
+        raise gr.Error(MISSING_WEIGHTS, print_exception=False) from error
+    return answer.to_dict()
+
+
+def respond(service: GuardedAssistant, question: str, turns: list[Turn] | None, top_k: float,
+            max_sentences: float) -> Iterator[tuple]:
+    """Stream one answer into the conversation: question, then sentence by sentence, then sources.
+
+    Outputs: conversation HTML, session turns, question box, export file.
+    """
+    turns = list(turns or [])
+    done = [turn_html(i, t) for i, t in enumerate(turns)]
+    question = (question or "").strip()
+    if not question:
+        yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return
+    index = len(turns)
+    yield conversation_html(done + [pending_html(index, question)]), turns, "", gr.skip()
+    try:
+        answer = ask_checked(service, question, turns, top_k, max_sentences)
+    except gr.Error as error:
+        gr.Warning(error.message)
+        yield conversation_html(done), turns, question, gr.skip()
+        return
+    for shown in range(1, len(sentences(answer["answer"]))):
+        yield conversation_html(done + [turn_html(index, answer, shown)]), gr.skip(), gr.skip(), gr.skip()
+        time.sleep(STREAM_PAUSE_S)
+    turns.append(answer)
+    yield conversation_html(done + [turn_html(index, answer)]), turns, gr.skip(), _export_button(turns)
+
+
+def api_ask(service: GuardedAssistant, question: str, turns: list[Turn] | None, top_k: float,
+            max_sentences: float) -> tuple[dict, list[Turn]]:
+    """/ask: the Answer JSON; earlier questions of the same client session resolve follow-ups."""
+    turns = list(turns or [])
+    answer = ask_checked(service, (question or "").strip(), turns, top_k, max_sentences)
+    return answer, turns + [answer]
+
+
+def show_source(service: GuardedAssistant, turns: list[Turn] | None, event: gr.EventData) -> str:
+    """The source panel for a clicked [n], source or passage; whole document when asked."""
+    data = event._data if isinstance(getattr(event, "_data", None), dict) else {}
+    try:
+        turn, ref = int(data.get("turn")), int(data.get("ref"))
+    except (TypeError, ValueError):
+        return gr.skip()
+    span = _span(turns or [], str(data.get("kind")), turn, ref)
+    if span is None:
+        return missing_html()
+    document = service.document(span.path)
+    return document_html(span, document) if data.get("action") == "document" else source_html(span, document)
+
+
+def new_chat() -> tuple:
+    """Outputs: conversation, turns, source panel, export button, question box."""
+    return conversation_html([]), [], placeholder_html(), _export_button([]), ""
+
+
+def export_markdown(turns: list[Turn] | None) -> str:
+    """/export_markdown: the conversation as Markdown."""
+    return to_markdown(list(turns or []))
+
+
+def _span(turns: list[Turn], kind: str, turn: int, ref: int) -> Span | None:
+    if kind == "citation":
+        c = citation(turns, turn, ref)
+        return c and Span("citation", turn, ref, c["path"], c["start"], c["end"], c["quote"], f"[{ref}]",
+                          c["score"], c.get("location", ""))
+    if kind == "passage":
+        p = passage(turns, turn, ref)
+        return p and Span("passage", turn, ref, p["path"], p["start"], p["end"], p.get("text", ""),
+                          f"passage {ref + 1}", p["score"])
+    return None
+
+
+def _export_button(turns: list[Turn]) -> gr.DownloadButton:
+    return gr.DownloadButton(value=write_export(turns), interactive=bool(turns))
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+

@@ -1,0 +1,80 @@
+"""The Chat tab: conversation, question box, per-session settings, source panel, and the /ask API."""
+
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+
+from ui import chat_handlers as handlers
+from ui.guarded import GuardedAssistant
+from ui.render_chat import conversation_html
+from ui.render_source import placeholder_html
+
+SCRIPTS = Path(__file__).with_name("assets")
+# Questions answered at once: each takes tens of ms on 2 cores, so more only adds contention.
+ASK_CONCURRENCY = 4
+MAX_TOP_K = 20
+MAX_SENTENCES = 5
+
+
+def build_chat_tab(service: GuardedAssistant) -> None:
+    """Lay out the tab inside the current Blocks context and wire its events."""
+    settings = service.settings
+    turns = gr.State([])  # per session: gradio keeps one copy per browser tab or client
+    with gr.Row(equal_height=False, elem_id="fn-chat-row"):
+        with gr.Column(scale=3, min_width=420):
+            conversation = gr.HTML(conversation_html([]), elem_id="fn-conversation",
+                                   js_on_load=_script("click_sources.js") + _script("scroll_to_latest.js"))
+            with gr.Row(elem_id="fn-ask-row"):
+                question = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False,
+                                      lines=1, max_lines=4, scale=8, elem_id="fn-question", autofocus=True,
+                                      max_length=settings.max_question_chars)
+                ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="fn-ask")
+            with gr.Row(elem_id="fn-toolbar"):
+                new = gr.Button("New chat", size="sm", variant="secondary", elem_id="fn-new-chat")
+                export = gr.DownloadButton("Export as Markdown", size="sm", interactive=False, elem_id="fn-export")
+                with gr.Accordion("Answer settings (this session only)", open=False, elem_id="fn-settings"):
+                    top_k = gr.Slider(1, min(MAX_TOP_K, settings.candidates), value=settings.top_k, step=1,
+                                      label="Passages to read (top-k)", elem_id="fn-top-k")
+                    max_sentences = gr.Slider(1, MAX_SENTENCES, value=min(settings.max_sentences, MAX_SENTENCES),
+                                              step=1, label="Answer length: most sentences quoted",
+                                              elem_id="fn-max-sentences")
+        with gr.Column(scale=2, min_width=340, elem_id="fn-panel-column"):
+            panel = gr.HTML(placeholder_html(), elem_id="fn-panel", js_on_load=_script("click_sources.js")
+                            + _script("scroll_to_mark.js"))
+
+    gr.on([question.submit, ask.click], partial(handlers.respond, service),
+          [question, turns, top_k, max_sentences], [conversation, turns, question, export],
+          api_visibility="private", concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY,
+          show_progress="hidden")
+    def show_source(conversation_turns: list, event: gr.EventData) -> str:
+        # A plain function, not a partial: Gradio finds the EventData parameter through type hints.
+        return handlers.show_source(service, conversation_turns, event)
+
+    for source in (conversation, panel):
+        source.click(show_source, [turns], [panel], api_visibility="private",
+                     concurrency_limit=ASK_CONCURRENCY, show_progress="hidden")
+    new.click(handlers.new_chat, None, [conversation, turns, panel, export, question], api_visibility="private")
+    _api(service, turns, top_k, max_sentences)
+
+
+def _api(service: GuardedAssistant, turns: gr.State, top_k: gr.Slider, max_sentences: gr.Slider) -> None:
+    """Stable endpoints for gradio_client, sharing the session's conversation with the page."""
+    with gr.Group(visible=False):
+        api_question = gr.Textbox(label="question")
+        api_answer = gr.JSON(label="answer")
+        api_markdown = gr.Textbox(label="markdown")
+        api_export, api_reset = gr.Button("export"), gr.Button("reset")
+
+    def ask(question: str, conversation: list, top_k: float, max_sentences: float) -> tuple[dict, list]:
+        """The Answer JSON of DESIGN.md §2; earlier questions of this client session resolve follow-ups."""
+        return handlers.api_ask(service, question, conversation, top_k, max_sentences)
+
+    api_question.submit(ask, [api_question, turns, top_k, max_sentences], [api_answer, turns], api_name="ask",
+                        concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY)
+    api_export.click(handlers.export_markdown, [turns], [api_markdown], api_name="export_markdown")
+    api_reset.click(lambda: [], None, [turns], api_name="new_chat", api_description="Forget this session's questions.")
+
+
+def _script(name: str) -> str:
+    return (SCRIPTS / name).read_text(encoding="utf-8")

@@ -1,0 +1,44 @@
+"""A session's conversation as plain data: the Answer JSON of each turn, oldest first."""
+
+import re
+from pathlib import Path
+
+# A turn is Answer.to_dict(); the list lives in a per-session gr.State, never in a module global.
+Turn = dict
+
+_AFTER_MARKER = re.compile(r"(?<=\])\s+")
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def previous_questions(turns: list[Turn]) -> list[str]:
+    """The questions asked so far, oldest first, for resolving follow-ups."""
+    return [turn["question"] for turn in turns]
+
+
+def sentences(answer_text: str) -> list[str]:
+    """The answer cut after each citation marker: the units it is streamed in."""
+    return [part for part in _AFTER_MARKER.split(answer_text.strip()) if part]
+
+
+def marker_numbers(text: str) -> list[int]:
+    """The n of every [n] in the text, in order."""
+    return [int(n) for n in _MARKER.findall(text)]
+
+
+def citation(turns: list[Turn], turn: int, n: int) -> dict | None:
+    """Citation [n] of a turn, or None when the session has no such citation."""
+    if not 0 <= turn < len(turns):
+        return None
+    return next((c for c in turns[turn]["citations"] if c["n"] == n), None)
+
+
+def passage(turns: list[Turn], turn: int, index: int) -> dict | None:
+    """The index-th passage a turn considered, or None."""
+    if not 0 <= turn < len(turns) or not 0 <= index < len(turns[turn]["passages"]):
+        return None
+    return turns[turn]["passages"][index]
+
+
+def file_name(path: str) -> str:
+    """The last part of a document path, as shown in lists."""
+    return Path(path).name or path

@@ -1,0 +1,92 @@
+"""What the Documents tab does: show the index, take uploads, re-index the sources folder, remove a document."""
+
+import logging
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.settings import Settings
+from index.corpus import IngestReport
+
+from ui.guarded import GuardedAssistant
+from ui.render_documents import documents_html, failures_html, header_html, notice_html, report_notice, summary_html
+from ui.uploads import UploadError, check_upload, save_upload
+
+log = logging.getLogger(__name__)
+_STAGES = {"files": "Reading files", "chunks": "Embedding passages"}
+
+
+def refresh(service: GuardedAssistant) -> tuple:
+    """Outputs: summary, documents table, failures, remove choices, page header."""
+    try:
+        status, rows = service.status(), service.documents()
+    except Exception as error:  # a broken index must not take the page down with it
+        log.exception("status failed")
+        message = notice_html("error", f"The index can't be read: {error}")
+        return message, "", "", gr.Dropdown(choices=[], value=None), header_html(None)
+    paths = [row["path"] for row in rows]
+    return (summary_html(status), documents_html(rows), failures_html(status["failures"]),
+            gr.Dropdown(choices=paths, value=None), header_html(status))
+
+
+def upload(service: GuardedAssistant, settings: Settings, files: list[str] | None,
+           progress: gr.Progress = gr.Progress()) -> tuple:
+    """Check each uploaded file, save the good ones into the sources folder, index them.
+
+    Outputs: notice, upload box (cleared), then refresh()'s.
+    """
+    accepted, rejected = [], {}
+    for file in files or []:
+        path = Path(file)
+        try:
+            name = check_upload(path, path.name, settings.max_upload_mb * 2**20)
+            accepted.append(save_upload(path, name, settings.sources))
+        except UploadError as error:
+            rejected[path.name] = str(error)
+    if not accepted:
+        lines = [f"{name}: {reason}" for name, reason in rejected.items()]
+        notice = notice_html("error", "Upload rejected" if lines else "Nothing uploaded", lines)
+        return notice, None, *refresh(service)
+    report = service.ingest(accepted, _progress(progress))
+    return report_notice(report, rejected), None, *refresh(service)
+
+
+def reindex(service: GuardedAssistant, settings: Settings, progress: gr.Progress = gr.Progress()) -> tuple:
+    """Bring the index in line with the sources folder. Outputs: notice, then refresh()'s."""
+    if not settings.sources.is_dir():
+        return notice_html("error", f"The sources folder {settings.sources} doesn't exist."), *refresh(service)
+    report: IngestReport = service.ingest([settings.sources], _progress(progress))
+    return report_notice(report), *refresh(service)
+
+
+def remove(service: GuardedAssistant, settings: Settings, path: str | None, delete_file: bool) -> tuple:
+    """Drop a document from the index, and optionally its file from the sources folder.
+
+    Outputs: notice, then refresh()'s.
+    """
+    if not path:
+        return notice_html("warn", "Choose a document to remove."), *refresh(service)
+    removed = service.remove(path)
+    lines = []
+    file = Path(path)
+    inside = _inside(file, settings.sources)
+    if delete_file and inside and file.is_file():
+        file.unlink()
+        lines.append(f"deleted the file {path}")
+    elif delete_file and not inside:
+        lines.append("kept the file: it is not in the sources folder")
+    elif inside and file.is_file():
+        lines.append("the file is still in the sources folder, so re-indexing will add it back")
+    notice = notice_html("ok", f"Removed {path}", lines) if removed else notice_html("warn", f"{path} was not indexed")
+    return notice, *refresh(service)
+
+
+def _inside(file: Path, folder: Path) -> bool:
+    return folder.resolve() in file.resolve().parents
+
+
+def _progress(progress: gr.Progress):
+    def report(stage: str, done: int, total: int) -> None:
+        progress((done, total) if total else None, desc=_STAGES.get(stage, stage), unit=stage)
+
+    return report

@@ -1,0 +1,46 @@
+"""The Documents tab: what is indexed and what failed; upload, re-index and remove, with progress."""
+
+from collections.abc import Callable
+from functools import partial
+from html import escape
+
+import gradio as gr
+
+from ui import documents_handlers as handlers
+from ui.guarded import GuardedAssistant
+from ui.uploads import ALLOWED_SUFFIXES
+
+
+def build_documents_tab(service: GuardedAssistant, header: gr.HTML) -> tuple[Callable[[], tuple], list]:
+    """Lay out the tab inside the current Blocks context and wire its events.
+
+    Returns the refresh function and the components it fills, for page load and tab switches.
+    """
+    settings = service.settings
+    summary = gr.HTML(elem_id="fn-summary")
+    with gr.Row(equal_height=True, elem_id="fn-doc-actions"):
+        files = gr.File(label="Add documents", show_label=False, file_count="multiple",
+                        file_types=list(ALLOWED_SUFFIXES), type="filepath", elem_id="fn-upload", scale=3, height=150)
+        with gr.Column(scale=2, min_width=260):
+            gr.HTML(f'<div class="fn-label">Add documents</div><p class="fn-muted">{" ".join(ALLOWED_SUFFIXES)} '
+                    f"files, up to {settings.max_upload_mb} MB each. Uploads are saved in "
+                    f"<code>{escape(str(settings.sources))}</code> and indexed right away. Re-indexing scans that "
+                    "folder for new, changed and deleted files; unchanged files are skipped.</p>")
+            reindex = gr.Button(f"Re-index {settings.sources}", variant="secondary", elem_id="fn-reindex")
+    notice = gr.HTML(elem_id="fn-notice")
+    table = gr.HTML(elem_id="fn-documents")
+    failures = gr.HTML(elem_id="fn-failures")
+    with gr.Row(equal_height=True, elem_id="fn-remove-row"):
+        chosen = gr.Dropdown(label="Indexed document", choices=[], scale=4, elem_id="fn-remove-choice")
+        delete_file = gr.Checkbox(label="Also delete its file from the sources folder", value=False, scale=2)
+        remove = gr.Button("Remove from index", variant="stop", scale=1, min_width=160, elem_id="fn-remove")
+
+    shown = [summary, table, failures, chosen, header]
+    index_events = {"concurrency_id": "index", "concurrency_limit": 1, "api_visibility": "private"}
+    files.upload(partial(handlers.upload, service, settings), [files], [notice, files, *shown],
+                 show_progress_on=[notice], **index_events)
+    reindex.click(partial(handlers.reindex, service, settings), None, [notice, *shown],
+                  show_progress_on=[notice], **index_events)
+    remove.click(partial(handlers.remove, service, settings), [chosen, delete_file], [notice, *shown],
+                 **index_events)
+    return partial(handlers.refresh, service), shown

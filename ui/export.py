@@ -1,0 +1,63 @@
+"""The conversation as a Markdown file: each question, its answer, and the spans it cites."""
+
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from ui.conversation import Turn
+
+# Characters that would turn quoted document text into Markdown links, images, HTML or emphasis.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def escape_markdown(text: str) -> str:
+    """Document text as literal Markdown: `![x](y)` and `<script>` stay visible text."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def to_markdown(turns: list[Turn], exported_at: float | None = None) -> str:
+    """The whole conversation; citations keep their [n], with path, location and exact quote."""
+    stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(exported_at or time.time()))
+    count = f"{len(turns)} question{'s' if len(turns) != 1 else ''}"
+    lines = ["# Footnote conversation", "", f"Exported {stamp} · {count}", ""]
+    for turn in turns:
+        lines += [f"## {escape_markdown(turn['question'])}", ""]
+        lines += _abstention(turn) if turn["abstained"] else _answer(turn)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _answer(turn: Turn) -> list[str]:
+    numbers = {c["n"] for c in turn["citations"]}
+    # Escape everything, then give back the [n] markers that are real citations.
+    text = re.sub(r"\\\[(\d+)\\\]", lambda m: f"[{m[1]}]" if int(m[1]) in numbers else m[0],
+                  escape_markdown(turn["answer"]))
+    lines = [text, "", "**Sources**", ""]
+    for c in turn["citations"]:
+        where = ", ".join(part for part in (c.get("location", ""), f"characters {c['start']}–{c['end']}") if part)
+        lines += [f"{c['n']}. `{c['path']}` ({where})", "", *[f"   > {escape_markdown(line)}"
+                                                            for line in c["quote"].splitlines() or [""]], ""]
+    return lines
+
+
+def _abstention(turn: Turn) -> list[str]:
+    lines = [f"*{escape_markdown(turn['answer'])}*", ""]
+    if turn.get("note"):
+        lines += [escape_markdown(turn["note"]), ""]
+    if turn["passages"]:
+        lines += ["Closest passages considered:", ""]
+        lines += [f"- `{p['path']}` (characters {p['start']}–{p['end']}, score {p['score']:.2f})"
+                  for p in turn["passages"]]
+        lines.append("")
+    return lines
+
+
+def write_export(turns: list[Turn]) -> str | None:
+    """Write the Markdown to a fresh temporary file for download; None for an empty conversation."""
+    if not turns:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="footnote-export-"))
+    path = folder / f"footnote-conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    path.write_text(to_markdown(turns), encoding="utf-8")
+    return str(path)
+

@@ -1,0 +1,129 @@
+"""HTML of the conversation; every string from a document, an answer or a user is escaped first."""
+
+import re
+from html import escape
+
+from ui.conversation import Turn, file_name, sentences
+
+_MARKER = re.compile(r"\[(\d+)\]")
+# Abstentions list this many of the passages they read; more is noise for a reader.
+CONSIDERED_SHOWN = 3
+SNIPPET_CHARS = 240
+
+
+def conversation_html(blocks: list[str]) -> str:
+    """The chat column: rendered turns, or a welcome when there are none."""
+    if not blocks:
+        return ('<div class="fn-conversation fn-empty"><div class="fn-welcome">'
+                '<div class="fn-welcome-mark" aria-hidden="true">[1]</div>'
+                "<h2>Ask about your documents</h2>"
+                "<p>Every sentence of an answer is a quote from your files. Click its "
+                '<span class="fn-cite fn-cite-demo">[1]</span> to see the exact passage, highlighted '
+                "where it stands in the document.</p>"
+                "<p class=\"fn-muted\">When the documents don't say, Footnote tells you so instead of "
+                "guessing.</p></div></div>")
+    return f'<div class="fn-conversation">{"".join(blocks)}</div>'
+
+
+def pending_html(index: int, question: str) -> str:
+    """A question waiting for its answer."""
+    return (f'<article class="fn-turn" data-turn="{index}">{_question(question)}'
+            '<div class="fn-answer fn-pending" aria-busy="true"><span class="fn-dots" aria-label="Searching">'
+            "<i></i><i></i><i></i></span> Reading the documents…</div></article>")
+
+
+def turn_html(index: int, turn: Turn, shown: int | None = None) -> str:
+    """One question and its answer; `shown` sentences only while streaming (sources come last)."""
+    if turn["abstained"]:
+        body = _abstention(index, turn)
+    else:
+        parts = sentences(turn["answer"])
+        streaming = shown is not None and shown < len(parts)
+        text = " ".join(_with_markers(index, part, turn["citations"]) for part in parts[:shown])
+        caret = '<span class="fn-caret" aria-hidden="true"></span>' if streaming else ""
+        tail = "" if streaming else _sources(index, turn)
+        state = " fn-streaming" if streaming else ""
+        body = (f'<div class="fn-answer{state}" aria-live="polite"><p class="fn-answer-text">{text}{caret}</p>'
+                f"{tail}</div>")
+    return f'<article class="fn-turn" data-turn="{index}">{_question(turn["question"])}{body}</article>'
+
+
+def _question(text: str) -> str:
+    return f'<div class="fn-question"><p>{escape(text)}</p></div>'
+
+
+def _with_markers(index: int, text: str, citations: list[dict]) -> str:
+    """Escaped text whose [n] markers become buttons that open citation n."""
+    by_n = {c["n"]: c for c in citations}
+    pieces, last = [], 0
+    for match in _MARKER.finditer(text):
+        pieces.append(escape(text[last:match.start()]))
+        cited = by_n.get(int(match[1]))
+        pieces.append(_cite_button(index, cited) if cited else escape(match[0]))
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return "".join(pieces)
+
+
+def _cite_button(index: int, citation: dict) -> str:
+    where = " · ".join(part for part in (file_name(citation["path"]), citation.get("location", "")) if part)
+    return (f'<button type="button" class="fn-cite" data-action="source" data-kind="citation" '
+            f'data-turn="{index}" data-ref="{citation["n"]}" title="{escape(where)}" '
+            f'aria-label="Citation {citation["n"]}: {escape(where)}">[{citation["n"]}]</button>')
+
+
+def _sources(index: int, turn: Turn) -> str:
+    items = "".join(
+        f'<li><button type="button" class="fn-source" data-action="source" data-kind="citation" '
+        f'data-turn="{index}" data-ref="{c["n"]}" title="{escape(c["path"])}">'
+        f'<span class="fn-chip">{c["n"]}</span><span class="fn-file">{escape(file_name(c["path"]))}</span>'
+        f'<span class="fn-loc">{escape(c.get("location", ""))}</span></button></li>'
+        for c in turn["citations"])
+    return (f'<div class="fn-sources"><div class="fn-label">Sources</div><ol class="fn-source-list">{items}</ol>'
+            f"{_scores(turn)}</div>")
+
+
+def _scores(turn: Turn) -> str:
+    rows = "".join(
+        f'<tr><td>[{c["n"]}]</td><td>{c["score"]:.2f}</td><td>{_passage_score(turn, c):.2f}</td>'
+        f'<td class="fn-path">{escape(c["path"])}</td></tr>' for c in turn["citations"])
+    return ('<details class="fn-scores"><summary>Scores</summary><table><thead><tr><th>Citation</th>'
+            "<th>Sentence</th><th>Passage</th><th>Document</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>{_meta(turn)}</details>")
+
+
+def _passage_score(turn: Turn, citation: dict) -> float:
+    """Fused retrieval score of the best passage holding the cited sentence."""
+    holding = [p["score"] for p in turn["passages"]
+               if p["path"] == citation["path"] and p["start"] <= citation["start"] and citation["end"] <= p["end"]]
+    return max(holding, default=0.0)
+
+
+def _meta(turn: Turn) -> str:
+    timings = turn.get("timings_ms", {})
+    parts = [f"confidence that the documents answer: {turn.get('confidence', 0.0):.2f}"]
+    if "total" in timings:
+        parts.append(f"answered in {timings['total']:.0f} ms")
+    return f'<p class="fn-meta">{escape(" · ".join(parts))}</p>'
+
+
+def _abstention(index: int, turn: Turn) -> str:
+    note = f'<p class="fn-note">{escape(turn["note"])}</p>' if turn.get("note") else ""
+    considered = ""
+    if turn["passages"]:
+        items = "".join(_considered(index, i, p) for i, p in enumerate(turn["passages"][:CONSIDERED_SHOWN]))
+        considered = (f'<div class="fn-considered"><div class="fn-label">Closest passages considered</div>'
+                      f"<ol>{items}</ol></div>")
+    return (f'<div class="fn-answer fn-abstained" aria-live="polite"><p class="fn-abstain-text">'
+            f'<span class="fn-abstain-icon" aria-hidden="true">?</span><strong>{escape(turn["answer"])}</strong></p>'
+            f"{note}{considered}{_meta(turn)}</div>")
+
+
+def _considered(index: int, position: int, passage: dict) -> str:
+    text = " ".join(passage.get("text", "").split())
+    snippet = text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return (f'<li><button type="button" class="fn-source" data-action="source" data-kind="passage" '
+            f'data-turn="{index}" data-ref="{position}" title="{escape(passage["path"])}">'
+            f'<span class="fn-file">{escape(file_name(passage["path"]))}</span>'
+            f'<span class="fn-loc">score {passage["score"]:.2f}</span></button>'
+            f'<p class="fn-snippet">{escape(snippet)}</p></li>')

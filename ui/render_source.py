@@ -1,0 +1,131 @@
+"""HTML of the source panel: a cited span highlighted in its surrounding text, or in the whole document."""
+
+from dataclasses import dataclass
+from html import escape
+
+from index.document import Document
+
+from ui.conversation import file_name
+
+# Characters of context shown on each side of a span, at most (cut at a line or word boundary).
+CONTEXT_REACH = 600
+# The whole-document view stops this far from the span on each side: the page must stay light.
+DOCUMENT_REACH = 150_000
+
+
+@dataclass(frozen=True)
+class Span:
+    """What the panel shows: a span of a document, and how the answer referred to it."""
+
+    kind: str  # "citation" or "passage"
+    turn: int
+    ref: int  # citation n, or passage position
+    path: str
+    start: int
+    end: int
+    quote: str  # the text the answer holds for the span (checked against the document)
+    label: str  # "[1]" or "Passage 2"
+    score: float
+    location: str = ""
+
+
+def placeholder_html() -> str:
+    """The panel before any citation is opened."""
+    return ('<div class="fn-panel fn-panel-empty"><div class="fn-label">Source</div>'
+            "<p>Click a citation such as <span class=\"fn-cite fn-cite-demo\">[1]</span> in an answer to see "
+            "the passage it quotes, highlighted in its document.</p></div>")
+
+
+def location_of(document: Document | None, offset: int) -> str:
+    """'page 3' for paged documents, else 'line 12'."""
+    if document is None:
+        return ""
+    page = document.page_of(offset)
+    return f"page {page}" if page is not None else f"line {document.text.count(chr(10), 0, offset) + 1}"
+
+
+def source_html(span: Span, document: Document | None) -> str:
+    """The span with its surrounding text, and a button to open the whole document there."""
+    changed = _changed(span, document)
+    if changed:
+        return _frame(span, document, f'<div class="fn-context">{_marked("", span.quote, "")}</div>', changed)
+    text = document.text
+    left, right = _window(text, span.start, span.end, CONTEXT_REACH)
+    before = ("… " if left and text[left - 1] != "\n" else "") + text[left:span.start]
+    after = text[span.end:right] + (" …" if right < len(text) and text[right] != "\n" else "")
+    body = f'<div class="fn-context">{_marked(before, text[span.start:span.end], after)}</div>'
+    return _frame(span, document, body, "", _button(span, "document", "Open the whole document at this passage"))
+
+
+def document_html(span: Span, document: Document | None) -> str:
+    """The whole document (or a large window of it) with the span highlighted; the page scrolls to it."""
+    changed = _changed(span, document)
+    if changed:
+        return source_html(span, document)
+    text = document.text
+    left, right = max(0, span.start - DOCUMENT_REACH), min(len(text), span.end + DOCUMENT_REACH)
+    clipped = left > 0 or right < len(text)
+    note = (f'<p class="fn-muted">Showing characters {left:,}–{right:,} of {len(text):,} around the passage.</p>'
+            if clipped else "")
+    body = (f'<div class="fn-doc-text" tabindex="0">{_marked(text[left:span.start], text[span.start:span.end], text[span.end:right])}'
+            f"</div>{note}")
+    return _frame(span, document, body, "", _button(span, "source", "Back to the passage"), whole=True)
+
+
+def missing_html() -> str:
+    """A reference this session doesn't hold (stale page, or a new chat)."""
+    return ('<div class="fn-panel fn-panel-empty"><div class="fn-label">Source</div>'
+            "<p>That citation belongs to an earlier conversation. Ask again to see its source.</p></div>")
+
+
+def _changed(span: Span, document: Document | None) -> str:
+    """Why the document can't show the span as cited ('' when it can)."""
+    if document is None:
+        return "This document is no longer indexed; showing the text as it was quoted."
+    if document.text[span.start:span.end] != span.quote:
+        return "This document changed since the answer; showing the text as it was quoted."
+    return ""
+
+
+def _frame(span: Span, document: Document | None, body: str, warning: str, action: str = "",
+           whole: bool = False) -> str:
+    location = span.location or location_of(document, span.start)
+    details = " · ".join(part for part in (location, f"characters {span.start:,}–{span.end:,}") if part)
+    warn = f'<p class="fn-warning">{escape(warning)}</p>' if warning else ""
+    score = f'<span class="fn-muted">score {span.score:.2f}</span>'
+    mode = " fn-panel-document" if whole else ""
+    return (f'<div class="fn-panel{mode}" data-kind="{span.kind}" data-turn="{span.turn}" data-ref="{span.ref}">'
+            f'<div class="fn-panel-head"><span class="fn-label">Source {escape(span.label)}</span>'
+            f'<div class="fn-panel-file" title="{escape(span.path)}">{escape(file_name(span.path))}</div>'
+            f'<div class="fn-panel-where">{escape(details)}</div>'
+            f'<div class="fn-panel-path">{escape(span.path)}</div></div>'
+            f'{warn}{body}<div class="fn-panel-foot">{action}{score}</div></div>')
+
+
+def _marked(before: str, span: str, after: str) -> str:
+    return f'{escape(before)}<mark class="fn-target">{escape(span)}</mark>{escape(after)}'
+
+
+def _button(span: Span, action: str, label: str) -> str:
+    return (f'<button type="button" class="fn-link" data-action="{action}" data-kind="{span.kind}" '
+            f'data-turn="{span.turn}" data-ref="{span.ref}">{escape(label)}</button>')
+
+
+def _window(text: str, start: int, end: int, reach: int) -> tuple[int, int]:
+    """[left, right) around the span: whole lines when short enough, else cut at a space."""
+    line_start = text.rfind("\n", 0, start) + 1
+    left = line_start if start - line_start <= reach else _after_space(text, start - reach, start)
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    right = line_end if line_end - end <= reach else _before_space(text, end, end + reach)
+    return left, right
+
+
+def _after_space(text: str, position: int, limit: int) -> int:
+    space = text.find(" ", position, limit)
+    return position if space < 0 else space + 1
+
+
+def _before_space(text: str, limit: int, position: int) -> int:
+    space = text.rfind(" ", limit, position)
+    return position if space < 0 else space
