@@ -3,6 +3,7 @@
 import logging
 import time
 from collections.abc import Iterator
+from html import escape
 
 import gradio as gr
 
@@ -23,14 +24,21 @@ MISSING_WEIGHTS = ("The answerer's learned weights (assistant/answerer_weights.j
 
 def ask_checked(service: GuardedAssistant, question: str, turns: list[Turn], top_k: float | None,
                 max_sentences: float | None) -> Turn:
-    """Answer JSON for the next turn; gr.Error with a one-line reason when it can't be answered."""
+    """Answer JSON for the next turn; gr.Error with a one-line reason when it can't be answered.
+
+    Gradio renders error messages as HTML, so they are escaped like everything else.
+    """
     try:
         answer = service.ask(question, previous_questions(turns), _int(top_k), _int(max_sentences))
     except QuestionError as error:
-        raise gr.Error(f"Can't ask that: {error}.", print_exception=False) from error
+        raise gr.Error(escape(f"Cannot ask that: {error}.", quote=False), print_exception=False) from error
     except FileNotFoundError as error:
         log.error("answering failed: %s", error)
         raise gr.Error(MISSING_WEIGHTS, print_exception=False) from error
+    except Exception as error:  # keep the session usable; the log has the traceback
+        log.exception("answering %r failed", question)
+        raise gr.Error(escape(f"Answering failed ({type(error).__name__}: {error}).", quote=False),
+                       print_exception=False) from error
     return answer.to_dict()
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 # A turn is Answer.to_dict(); the list lives in a per-session gr.State, never in a module global.
 Turn = dict
 
-_AFTER_MARKER = re.compile(r"(?<=\])\s+")
+# A marker, any punctuation right after it, then the space where the next sentence starts.
+_AFTER_MARKER = re.compile(r"\[\d+\][.,;:!?)\]]*(\s+)")
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -17,7 +18,12 @@ def previous_questions(turns: list[Turn]) -> list[str]:
 
 def sentences(answer_text: str) -> list[str]:
     """The answer cut after each citation marker: the units it is streamed in."""
-    return [part for part in _AFTER_MARKER.split(answer_text.strip()) if part]
+    text = answer_text.strip()
+    parts, start = [], 0
+    for match in _AFTER_MARKER.finditer(text):
+        parts.append(text[start:match.start(1)])
+        start = match.end(1)
+    return [part for part in parts + [text[start:]] if part]
 
 
 def marker_numbers(text: str) -> list[int]:

@@ -35,7 +35,7 @@ def _answer(turn: Turn) -> list[str]:
     lines = [text, "", "**Sources**", ""]
     for c in turn["citations"]:
         where = ", ".join(part for part in (c.get("location", ""), f"characters {c['start']}–{c['end']}") if part)
-        lines += [f"{c['n']}. `{c['path']}` ({where})", "", *[f"   > {escape_markdown(line)}"
+        lines += [f"{c['n']}. {escape_markdown(c['path'])} ({where})", "", *[f"   > {escape_markdown(line)}"
                                                             for line in c["quote"].splitlines() or [""]], ""]
     return lines
 
@@ -46,7 +46,7 @@ def _abstention(turn: Turn) -> list[str]:
         lines += [escape_markdown(turn["note"]), ""]
     if turn["passages"]:
         lines += ["Closest passages considered:", ""]
-        lines += [f"- `{p['path']}` (characters {p['start']}–{p['end']}, score {p['score']:.2f})"
+        lines += [f"- {escape_markdown(p['path'])} (characters {p['start']}–{p['end']}, score {p['score']:.2f})"
                   for p in turn["passages"]]
         lines.append("")
     return lines

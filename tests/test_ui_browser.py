@@ -1,0 +1,233 @@
+"""End-to-end: the web chat in headless Chromium over the real model, index and Gradio server."""
+
+import re
+
+import pytest
+
+from ui_browser import (PageWatch, ask, chromium, open_chat, open_chat_tab, open_documents_tab, record_streaming,
+                        streamed_states, upload)
+from ui_server import SAMPLE_QUESTION, UNANSWERABLE, running_app
+
+pytestmark = pytest.mark.timeout(300)
+
+XSS_DOCUMENT = """Zebra mascot notes
+The zebra mascot of the Footnote project is called <script>window.__xss = 1; alert("script")</script> Stripes.
+The mascot's keeper wrote <img src=x onerror="window.__xss = 2; alert('img')"> in the logbook every morning.
+The mascot's fan club meets at [the portal](javascript:alert('link')) and shares ![photo](http://127.0.0.1:9/pixel.png) pictures.
+"""
+PANGOLIN = ("The Footnote test pangolin is called Ada.\n"
+            "Ada lives in the botanical garden of Valparaiso and eats 40 grams of ants a day.\n")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, models_dir):
+    # A 1 MB upload limit keeps the oversize case small.
+    with running_app(tmp_path_factory.mktemp("webchat"), models_dir, max_upload_mb=1) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser, app):
+    """A fresh browser session on the chat; fails the test if the page reached off the machine,
+    opened a dialog or threw."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.watch = PageWatch(page)
+    open_chat(page, app.url)
+    yield page
+    context.close()
+    assert page.watch.external == [], "the page loaded something from off the machine"
+    assert page.watch.dialogs == [], "a dialog fired"
+    assert page.watch.errors == []
+
+
+def _text(locator) -> str:
+    return " ".join(locator.inner_text().split())
+
+
+def test_answer_streams_and_citation_opens_the_exact_span(page, app):
+    expected = app.assistant.ask(SAMPLE_QUESTION)
+    record_streaming(page)
+    turn = ask(page, SAMPLE_QUESTION, 0)
+
+    states = streamed_states(page)
+    assert states[0] == "pending" and states[-1] == "done"
+    assert any(s.startswith("streaming:") for s in states) or len(expected.citations) == 1, states
+    assert "37" in _text(turn.locator(".fn-answer-text"))
+    assert _text(turn.locator(".fn-answer-text")) == " ".join(expected.answer.split())
+    # Sources: exactly the cited ones; scores behind a <details>.
+    assert turn.locator(".fn-sources button.fn-source").count() == len(expected.citations)
+    assert not turn.locator("details.fn-scores").evaluate("d => d.open")
+
+    turn.locator("button.fn-cite[data-ref='1']").click()
+    mark = page.locator("#fn-panel mark.fn-target")
+    mark.wait_for()
+    first = expected.citations[0]
+    assert mark.evaluate("m => m.textContent") == first.quote
+    panel = _text(page.locator("#fn-panel"))
+    assert first.path.rsplit("/", 1)[-1] in panel and first.location in panel
+
+    page.locator("#fn-panel button.fn-link").click()
+    page.locator("#fn-panel .fn-doc-text mark.fn-target").wait_for()
+    whole = page.locator("#fn-panel .fn-doc-text")
+    assert whole.evaluate("d => d.textContent") == app.assistant.corpus.document(first.path).text
+    visible = page.evaluate("""() => {
+        const box = document.querySelector('#fn-panel .fn-doc-text').getBoundingClientRect();
+        const mark = document.querySelector('#fn-panel .fn-doc-text mark').getBoundingClientRect();
+        return mark.top >= box.top - 1 && mark.top < box.bottom;
+    }""")
+    assert visible, "the whole-document view did not scroll to the cited span"
+
+
+def test_follow_up_uses_the_conversation_and_new_chat_forgets_it(page, app):
+    follow_up = "Where were they sent?"
+    ask(page, SAMPLE_QUESTION, 0)
+    turn = ask(page, follow_up, 1)
+    in_context = app.assistant.ask(follow_up, [SAMPLE_QUESTION])
+    assert _text(turn.locator(".fn-answer-text, .fn-abstain-text")) == " ".join(in_context.answer.split())
+
+    page.click("#fn-new-chat")
+    page.locator(".fn-welcome").wait_for()
+    assert page.locator("article.fn-turn").count() == 0
+    turn = ask(page, follow_up, 0)
+    alone = app.assistant.ask(follow_up)
+    assert _text(turn.locator(".fn-answer-text, .fn-abstain-text")) == " ".join(alone.answer.split())
+
+
+def test_unanswerable_question_abstains_and_shows_what_it_read(page, app):
+    turn = ask(page, UNANSWERABLE, 0)
+    answer = turn.locator(".fn-abstained")
+    assert "The documents don't answer this." in _text(answer)
+    assert turn.locator("button.fn-cite").count() == 0
+    considered = answer.locator(".fn-considered button.fn-source")
+    assert considered.count() >= 1
+    considered.first.click()
+    page.locator("#fn-panel mark.fn-target").wait_for()
+    passage = app.assistant.ask(UNANSWERABLE).passages[0]
+    assert page.locator("#fn-panel mark.fn-target").evaluate("m => m.textContent") == passage.text
+
+
+def test_settings_change_the_answer_length_for_this_session(page, app):
+    longest = app.assistant.ask(SAMPLE_QUESTION)
+    assert len(longest.citations) >= 2, "the sample answer should quote two sentences by default"
+    page.click("#fn-settings")
+    slider = page.locator("#fn-max-sentences input[type=number]")
+    slider.fill("1")
+    slider.press("Enter")
+    turn = ask(page, SAMPLE_QUESTION, 0)
+    assert turn.locator("button.fn-cite").count() == 1
+    assert "37" in _text(turn.locator(".fn-answer-text"))
+
+
+def test_export_markdown_has_questions_answers_and_quotes(page, app):
+    ask(page, SAMPLE_QUESTION, 0)
+    ask(page, UNANSWERABLE, 1)
+    with page.expect_download() as download:
+        page.click("#fn-export")
+    text = open(download.value.path(), encoding="utf-8").read()
+    expected = app.assistant.ask(SAMPLE_QUESTION)
+    assert text.startswith("# Footnote conversation")
+    assert f"## {SAMPLE_QUESTION}" in text and "## What is the capital of Australia?" in text
+    assert "[1]" in text and expected.citations[0].path in text
+    assert "*The documents don't answer this.*" in text
+
+
+def test_uploaded_document_can_be_asked_about(page, app, tmp_path):
+    source = tmp_path / "pangolin.txt"
+    source.write_text(PANGOLIN)
+    open_documents_tab(page)
+    notice = upload(page, source)
+    assert "1 added" in notice
+    assert "pangolin.txt" in _text(page.locator("#fn-documents"))
+    assert (app.settings.sources / "pangolin.txt").read_text() == PANGOLIN
+
+    open_chat_tab(page)
+    turn = ask(page, "What is the pangolin called?", 0)
+    assert "Ada" in _text(turn.locator(".fn-answer-text"))
+    turn.locator("button.fn-cite").first.click()
+    page.locator("#fn-panel mark.fn-target").wait_for()
+    assert "pangolin.txt" in _text(page.locator("#fn-panel .fn-panel-file"))
+
+
+def test_document_markup_is_shown_as_text_and_never_runs(page, app, tmp_path):
+    # The file name is hostile too: it must be sanitised on disk and escaped on the page.
+    source = tmp_path / '"><img src=x onerror=alert(9)>.md'
+    source.write_text(XSS_DOCUMENT)
+    open_documents_tab(page)
+    notice = upload(page, source)
+    assert "1 added" in notice
+    saved = sorted(p.name for p in app.settings.sources.iterdir())
+    assert "img_src_x_onerror_alert_9.md" in saved and not any("<" in name for name in saved)
+
+    open_chat_tab(page)
+    turn = ask(page, "What is the zebra mascot called?", 0)
+    shown = _text(turn.locator(".fn-answer-text"))
+    assert '<script>window.__xss = 1; alert("script")</script>' in shown
+    turn.locator("button.fn-cite").first.click()
+    page.locator("#fn-panel mark.fn-target").wait_for()
+    page.locator("#fn-panel button.fn-link").click()
+    page.locator("#fn-panel .fn-doc-text").wait_for()
+    document = _text(page.locator("#fn-panel .fn-doc-text"))
+    for visible in ("<img src=x onerror=", "[the portal](javascript:alert('link'))",
+                    "![photo](http://127.0.0.1:9/pixel.png)"):
+        assert visible in document
+
+    injected = page.evaluate("""() => ({
+        xss: window.__xss === undefined ? null : window.__xss,
+        scripts: document.querySelectorAll('#fn-conversation script, #fn-panel script').length,
+        images: document.querySelectorAll('#fn-conversation img, #fn-panel img').length,
+        links: document.querySelectorAll('#fn-conversation a, #fn-panel a').length,
+        handlers: [...document.querySelectorAll('#fn-conversation *, #fn-panel *')]
+            .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+    })""")
+    assert injected == {"xss": None, "scripts": 0, "images": 0, "links": 0, "handlers": 0}
+    page.wait_for_timeout(300)  # give a late onerror the chance to fire (the fixture checks dialogs)
+
+
+def test_bad_uploads_are_rejected_and_the_chat_keeps_working(page, app, tmp_path):
+    before = sorted(p.name for p in app.settings.sources.iterdir())
+    open_documents_tab(page)
+
+    wrong_type = tmp_path / "tool.exe"
+    wrong_type.write_bytes(b"MZ\x00\x01 not a document")
+    page.set_input_files("#fn-upload input[type=file]", str(wrong_type))
+    page.locator(".toast-body", has_text="Invalid file type").first.wait_for()
+
+    too_big = tmp_path / "big.txt"
+    too_big.write_text("All work and no play makes a dull test file. " * 30_000)  # 1.4 MB > 1 MB limit
+    page.set_input_files("#fn-upload input[type=file]", str(too_big))
+    page.locator(".toast-body", has_text="maximum allowed size").first.wait_for()
+
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 this is not really a PDF")
+    notice = upload(page, broken)
+    assert "Upload rejected" in notice and "broken.pdf" in notice and "PDF" in notice
+
+    assert sorted(p.name for p in app.settings.sources.iterdir()) == before
+    open_chat_tab(page)
+    turn = ask(page, SAMPLE_QUESTION, 0)
+    assert "37" in _text(turn.locator(".fn-answer-text"))
+
+
+def test_reindex_and_remove_from_the_documents_tab(page, app):
+    extra = app.settings.sources / "harbour.md"
+    extra.write_text("The harbour lighthouse of the test town was painted green in 1911.\n")
+    open_documents_tab(page)
+    page.click("#fn-reindex")
+    page.locator("#fn-notice .fn-notice", has_text="Indexed:").wait_for(timeout=30_000)
+    assert re.search(r"\b1 added\b", _text(page.locator("#fn-notice")))
+    assert "harbour.md" in _text(page.locator("#fn-documents"))
+
+    page.locator("#fn-remove-choice").click()
+    page.get_by_role("option", name=re.compile(r"harbour\.md$")).click()
+    page.locator("#fn-remove-row input[type=checkbox]").check()
+    page.click("#fn-remove")
+    page.locator("#fn-notice .fn-notice", has_text="Removed").wait_for()
+    assert "harbour.md" not in _text(page.locator("#fn-documents"))
+    assert not extra.exists()

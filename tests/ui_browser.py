@@ -1,0 +1,108 @@
+"""Test helper: headless Debian Chromium driven by Playwright, and the page actions tests repeat."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlparse
+
+CHROMIUM = "/usr/bin/chromium"
+# DESIGN.md §3: no GPU, no background traffic, no first-run work.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+ANSWER_TIMEOUT_MS = 30_000
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """A Playwright browser on the system Chromium (Playwright's own download is not possible offline)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class PageWatch:
+    """What a page did that it shouldn't: requests leaving the machine, dialogs, script errors."""
+
+    def __init__(self, page) -> None:
+        self.external: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.route("**/*", self._route)
+        page.on("dialog", self._dialog)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _route(self, route) -> None:
+        host = urlparse(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+def open_chat(page, url: str) -> None:
+    """Load the page and wait until the question box is usable."""
+    page.goto(url)
+    page.wait_for_selector("#fn-question textarea")
+
+
+def ask(page, question: str, turn: int):
+    """Ask in the page; return the locator of that turn once its answer is complete."""
+    page.fill("#fn-question textarea", question)
+    page.press("#fn-question textarea", "Enter")
+    article = page.locator(f"article.fn-turn[data-turn='{turn}']")
+    article.locator(".fn-sources, .fn-abstained").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    return article
+
+
+def record_streaming(page) -> None:
+    """Start noting every state the conversation passes through (pending, partial answer)."""
+    page.evaluate("""() => {
+        window.__fnStates = [];
+        const box = document.querySelector('#fn-conversation');
+        new MutationObserver(() => {
+            const last = [...box.querySelectorAll('article.fn-turn')].pop();
+            if (!last) return;
+            const state = last.querySelector('.fn-pending') ? 'pending'
+                : last.querySelector('.fn-streaming') ? 'streaming:' + last.querySelectorAll('button.fn-cite').length
+                : 'done';
+            if (window.__fnStates[window.__fnStates.length - 1] !== state) window.__fnStates.push(state);
+        }).observe(box, {childList: true, subtree: true, characterData: true});
+    }""")
+
+
+def streamed_states(page) -> list[str]:
+    """The states recorded since record_streaming."""
+    return page.evaluate("() => window.__fnStates")
+
+
+def open_documents_tab(page) -> None:
+    """Switch to the Documents tab."""
+    page.get_by_role("tab", name="Documents").click()
+    page.wait_for_selector("#fn-upload")
+
+
+def open_chat_tab(page) -> None:
+    """Switch back to the Chat tab."""
+    page.get_by_role("tab", name="Chat").click()
+    page.wait_for_selector("#fn-question textarea")
+
+
+def upload(page, path) -> str:
+    """Upload one file on the Documents tab; the result notice's text once it appears."""
+    notice = page.locator("#fn-notice .fn-notice")
+    before = notice.count() and notice.inner_text()
+    page.set_input_files("#fn-upload input[type=file]", str(path))
+    page.wait_for_function("""([before]) => {
+        const n = document.querySelector('#fn-notice .fn-notice');
+        return n && n.innerText !== before;
+    }""", arg=[before or ""], timeout=ANSWER_TIMEOUT_MS)
+    return notice.inner_text()
