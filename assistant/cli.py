@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from assistant.answer import Answer
-from assistant.settings import Settings, env_name
+from assistant.settings import Settings, UsageError, env_name
 
 USER_ERROR, INTERNAL_ERROR = 2, 1
 
@@ -22,11 +22,15 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env().replace(**{
             f.name: getattr(args, f.name) for f in fields(Settings) if getattr(args, f.name, None) is not None})
         return args.run(args, settings)
-    except ValueError as error:  # settings and question errors are the user's to fix
+    except UsageError as error:
         print(f"footnote: {error}", file=sys.stderr)
         return USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # the one place that turns a crash into a message and exit code 1
+        logging.getLogger("footnote").debug("internal error", exc_info=True)
+        print(f"footnote: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,6 +132,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """footnote serve: the web chat."""
     from ui.app import serve
 
+    if settings.threads == 0:
+        # One inference thread per server process: with two, queries stalled under contention.
+        settings = settings.replace(threads=1)
     serve(_assistant(settings), settings)
     return 0
 

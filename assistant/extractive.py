@@ -7,8 +7,7 @@ import numpy as np
 from index.corpus import Corpus
 
 from assistant.answer import ABSTAIN_TEXT, Answer, Citation, Passage
-from assistant.features import (Candidate, QuestionTerms, idf_weights, question_features,
-                                sentence_features)
+from assistant.features import Candidate, QuestionTerms, question_features, sentence_features
 from assistant.scorer import load_scorers
 
 
@@ -41,11 +40,9 @@ class ExtractiveAnswerer:
                max_sentences: int | None = None) -> Choice:
         """Score every candidate sentence; keep the best, and runners-up close enough to it."""
         candidates = gather_candidates(self.corpus, passages)
-        chunks, frequencies = self.corpus.keywords.document_frequencies(list(question.weights))
-        idf = idf_weights(question, chunks, frequencies)
-        rows = sentence_features(question, idf, vector, candidates)
+        rows = sentence_features(question, vector, candidates)
         probabilities = self.sentence_scorer.probabilities(rows)
-        evidence = question_features(question, idf, passages, rows, probabilities)
+        evidence = question_features(question, passages, rows, probabilities)
         answerable = float(self.answerable_scorer.probabilities(evidence[None, :])[0])
         order = [int(i) for i in np.argsort(-probabilities)]
         limit = max_sentences or self.max_sentences

@@ -1,22 +1,24 @@
 """Numeric features of (question, candidate sentence) pairs and of a question's retrieved evidence."""
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.answer import Passage
-from assistant.terms import content_terms, question_type, type_signals, words
+from assistant.terms import content_terms, question_type, type_signals, weighted_terms, words
 
 SENTENCE_FEATURES = (
     "cosine", "cosine_gap", "coverage", "coverage_gap", "context_coverage", "passage_score",
     "passage_rank", "passage_cosine", "length", "novelty", "type_match", "type_mismatch",
-    "headline", "bigram_coverage",
+    "headline", "bigram_coverage", "pronoun_start", "pronoun_context",
 )
 QUESTION_FEATURES = (
     "best_probability", "probability_margin", "missing_share", "best_cosine", "best_passage_cosine",
     "best_coverage", "question_terms", "best_type_match", "cosine_contrast", "best_context_coverage",
 )
+_PRONOUN_START = re.compile(r"(He|She|It|They|His|Her|Its|Their|This|These|Those|The latter|The former)\b")
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class QuestionTerms:
-    """A question's stemmed content terms with weights (follow-up context counts half)."""
+    """A question's stemmed content terms, weighted by rarity (follow-up context counts half)."""
 
     text: str
     weights: dict[str, float]
@@ -47,22 +49,16 @@ class QuestionTerms:
     def parse(cls, question: str, context: str = "") -> "QuestionTerms":
         """Analyse a question; `context` is the earlier question a follow-up leans on."""
         terms = content_terms(question)
-        weights = {t: 0.5 for t in content_terms(context)}
-        weights.update({t: 1.0 for t in terms})
+        weights = {t: 0.5 * w for t, w in weighted_terms(context).items()}
+        weights.update(weighted_terms(question))
         return cls(question, weights, set(zip(terms, terms[1:])), question_type(question),
                    set(words(question + " " + context)))
 
 
-def idf_weights(question: QuestionTerms, chunks: int, frequencies: dict[str, int]) -> dict[str, float]:
-    """Question term → weight × IDF over the indexed chunks (unseen terms get the highest IDF)."""
-    return {t: w * math.log(1 + (chunks - frequencies.get(t, 0) + 0.5) / (frequencies.get(t, 0) + 0.5))
-            for t, w in question.weights.items()}
-
-
-def sentence_features(question: QuestionTerms, idf: dict[str, float], vector: np.ndarray,
-                      candidates: list[Candidate]) -> np.ndarray:
+def sentence_features(question: QuestionTerms, vector: np.ndarray, candidates: list[Candidate]) -> np.ndarray:
     """One row of SENTENCE_FEATURES per candidate."""
-    total = sum(idf.values()) or 1.0
+    weights = question.weights
+    total = sum(weights.values()) or 1.0
     cosines = np.array([float(c.vector @ vector) for c in candidates])
     rows = []
     for candidate, cosine in zip(candidates, cosines):
@@ -70,15 +66,19 @@ def sentence_features(question: QuestionTerms, idf: dict[str, float], vector: np
         present = set(terms)
         context = present | set(content_terms(candidate.previous))
         signals = type_signals(candidate.text, question.words)
+        pronoun = bool(_PRONOUN_START.match(candidate.text))
+        context_coverage = sum(w for t, w in weights.items() if t in context) / total
         known = question.kind != "other"
         rows.append([
-            cosine, 0.0, sum(w for t, w in idf.items() if t in present) / total, 0.0,
-            sum(w for t, w in idf.items() if t in context) / total, candidate.passage.score,
+            cosine, 0.0, sum(w for t, w in weights.items() if t in present) / total, 0.0,
+            context_coverage, candidate.passage.score,
             1.0 / (1 + candidate.rank), candidate.passage.dense, math.log1p(len(terms)),
-            sum(t not in idf for t in terms) / max(len(terms), 1),
+            sum(t not in weights for t in terms) / max(len(terms), 1),
             float(known and signals[question.kind]), float(known and not signals[question.kind]),
             float(len(terms) < 15 and candidate.text.rstrip()[-1:] not in ".!?\"'\u201d"),
             len(question.bigrams & set(zip(terms, terms[1:]))) / max(len(question.bigrams), 1),
+            # "He was sought for fraud…": the answer often follows the sentence naming its subject.
+            float(pronoun), float(pronoun) * context_coverage,
         ])
     matrix = np.array(rows, dtype=np.float64).reshape(len(candidates), len(SENTENCE_FEATURES))
     if len(candidates):
@@ -87,20 +87,21 @@ def sentence_features(question: QuestionTerms, idf: dict[str, float], vector: np
     return matrix
 
 
-def question_features(question: QuestionTerms, idf: dict[str, float], passages: list[Passage],
-                      sentence_rows: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+def question_features(question: QuestionTerms, passages: list[Passage], sentence_rows: np.ndarray,
+                      probabilities: np.ndarray) -> np.ndarray:
     """QUESTION_FEATURES: how well the retrieved evidence covers the question at all."""
+    weights = question.weights
     evidence = set(content_terms(" ".join(p.text for p in passages)))
-    total = sum(idf.values()) or 1.0
+    total = sum(weights.values()) or 1.0
     if not len(probabilities):
-        return np.array([0.0, 0.0, 1.0, 0.0, 0.0, 0.0, math.log1p(len(idf)), 0.0, 0.0, 0.0])
+        return np.array([0.0, 0.0, 1.0, 0.0, 0.0, 0.0, math.log1p(len(weights)), 0.0, 0.0, 0.0])
     order = np.argsort(-probabilities)
     best = order[0]
     margin = probabilities[best] - (probabilities[order[1]] if len(order) > 1 else 0.0)
     return np.array([
-        probabilities[best], margin, sum(w for t, w in idf.items() if t not in evidence) / total,
+        probabilities[best], margin, sum(w for t, w in weights.items() if t not in evidence) / total,
         sentence_rows[:, 0].max(), max(p.dense for p in passages), sentence_rows[:, 2].max(),
-        math.log1p(len(idf)), sentence_rows[best, 10],
+        math.log1p(len(weights)), sentence_rows[best, 10],
         # How far the best sentence stands out: paraphrased questions about the documents still
         # single out one sentence; questions about something else match everything equally badly.
         sentence_rows[:, 0].max() - sentence_rows[:, 0].mean(), sentence_rows[best, 4],

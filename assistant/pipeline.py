@@ -11,11 +11,11 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.features import QuestionTerms
 from assistant.followup import context_for
 from assistant.retriever import HybridRetriever
-from assistant.settings import Settings
+from assistant.settings import Settings, UsageError
 from assistant.terms import words
 
 
-class QuestionError(ValueError):
+class QuestionError(UsageError):
     """A question that can't be asked as given; the message says why in one line."""
 
 

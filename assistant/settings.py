@@ -6,6 +6,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
+class UsageError(ValueError):
+    """A problem the user can fix (a bad setting, question or path): exit code 2, one-line reason."""
+
+
 def _setting(default, help: str, **extra):
     return field(default=default, metadata={"help": help, **extra})
 
@@ -48,24 +52,24 @@ class Settings:
         kinds = {f.name: f.type for f in fields(self)}
         unknown = set(values) - set(kinds)
         if unknown:
-            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+            raise UsageError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         converted = {name: _convert(name, kinds[name], value) for name, value in values.items()}
         updated = dataclasses.replace(self, **converted)
         updated.validate()
         return updated
 
     def validate(self) -> None:
-        """Raise ValueError with a one-line reason for settings that can't work."""
+        """Raise UsageError with a one-line reason for settings that can't work."""
         for f in fields(self):
             choices = f.metadata.get("choices")
             if choices and getattr(self, f.name) not in choices:
-                raise ValueError(f"{f.name} must be one of {', '.join(choices)}")
+                raise UsageError(f"{f.name} must be one of {', '.join(choices)}")
         if not 16 <= self.chunk_tokens <= 250:
-            raise ValueError("chunk_tokens must be between 16 and 250 (the model reads 256 word-pieces)")
+            raise UsageError("chunk_tokens must be between 16 and 250 (the model reads 256 word-pieces)")
         if not 0.0 <= self.keyword_weight <= 1.0:
-            raise ValueError("keyword_weight must be between 0 and 1")
+            raise UsageError("keyword_weight must be between 0 and 1")
         if self.top_k < 1 or self.candidates < self.top_k or self.max_sentences < 1:
-            raise ValueError("top_k and max_sentences must be at least 1, and candidates at least top_k")
+            raise UsageError("top_k and max_sentences must be at least 1, and candidates at least top_k")
 
 
 def env_name(name: str) -> str:
@@ -87,5 +91,5 @@ def _convert(name: str, kind, value):
         if "float" in str(kind):
             return float(text)
     except ValueError as error:
-        raise ValueError(f"{name} must be a number, not {value!r}") from error
+        raise UsageError(f"{name} must be a number, not {value!r}") from error
     return text

@@ -25,7 +25,11 @@ def stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
     return frozenset(STOPWORDS_EN) | {"did", "does", "do", "many", "much", "according", "which", "whose", "how", "what", "when",
-                                        "where", "who", "whom", "why", "were", "was", "is", "are", "has", "have", "had"}
+                                        "where", "who", "whom", "why", "were", "was", "is", "are", "has", "have", "had",
+                                        # words about the question or the documents, not their subject
+                                        "name", "named", "called", "mention", "mentioned", "article",
+                                        "document", "documents", "text", "say", "says", "said", "describe",
+                                        "described", "tell", "happen", "happened"}
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +42,26 @@ def _stemmer():
 def words(text: str) -> list[str]:
     """Lower-cased word and number tokens."""
     return [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
+
+
+def rarity(word: str) -> float:
+    """How informative a word is in general English: 8 minus its Zipf frequency (0.5 at least).
+
+    A general-language measure rather than corpus IDF: over one short article every absent word
+    would otherwise outweigh the article's own vocabulary forty to one.
+    """
+    from wordfreq import zipf_frequency
+
+    return max(0.5, 8.0 - zipf_frequency(word, "en"))
+
+
+def weighted_terms(text: str) -> dict[str, float]:
+    """Stemmed content terms of `text`, each weighted by its rarity."""
+    kept = [w for w in words(text) if w not in stopwords()]
+    weights: dict[str, float] = {}
+    for word, stem in zip(kept, _stemmer().stemWords(kept)):
+        weights[stem] = max(weights.get(stem, 0.0), rarity(word))
+    return weights
 
 
 def content_terms(text: str) -> list[str]:

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant.extractive import gather_candidates
-from assistant.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionTerms, idf_weights, \
-    question_features, sentence_features
+from assistant.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionTerms, question_features, \
+    sentence_features
 from assistant.pipeline import Assistant
 from assistant.scorer import WEIGHTS_FILE, LogisticScorer
 from assistant.settings import Settings
@@ -66,7 +66,6 @@ class Example:
     labels: np.ndarray
     passages: list
     question: QuestionTerms
-    idf: dict
     answerable: bool
 
 
@@ -166,10 +165,8 @@ def build_example(probe: Probe) -> Example | None:
     if probe.answerable and not labels.any() and not probe.exclude_prefix:
         return None  # retrieval missed the answer: neither a clean positive nor a true negative
     terms = QuestionTerms.parse(probe.question)
-    chunks, frequencies = corpus.keywords.document_frequencies(list(terms.weights))
-    idf = idf_weights(terms, chunks, frequencies)
-    return Example(probe.source, probe.split, sentence_features(terms, idf, vector, candidates), labels,
-                   passages, terms, idf, bool(labels.any()))
+    return Example(probe.source, probe.split, sentence_features(terms, vector, candidates), labels,
+                   passages, terms, bool(labels.any()))
 
 
 def fit(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], weights: np.ndarray | None = None
@@ -197,7 +194,7 @@ def example_weights(examples: list[Example]) -> np.ndarray:
 
 def answerable_rows(examples: list[Example], sentence: LogisticScorer) -> tuple[np.ndarray, np.ndarray]:
     """Question-level features and labels, using the fitted sentence scorer."""
-    rows = [question_features(e.question, e.idf, e.passages, e.rows, sentence.probabilities(e.rows))
+    rows = [question_features(e.question, e.passages, e.rows, sentence.probabilities(e.rows))
             for e in examples]
     return np.array(rows).reshape(len(examples), len(QUESTION_FEATURES)), np.array([e.answerable for e in examples])
 
@@ -245,6 +242,9 @@ def report(examples: list[Example], sentence: LogisticScorer, answerable: Logist
             "abstain_auroc": round(float(roc_auc_score(truth, 1 - p)), 4) if 0 < truth.sum() < len(truth) else None,
             "abstain_precision": round(float((abstain & truth).sum() / max(abstain.sum(), 1)), 4),
             "abstain_recall": round(float((abstain & truth).sum() / max(truth.sum(), 1)), 4),
+            "by_threshold": {t: {"abstain_precision": round(float(((p < t) & truth).sum() / max((p < t).sum(), 1)), 3),
+                                 "abstain_recall": round(float(((p < t) & truth).sum() / max(truth.sum(), 1)), 3)}
+                             for t in (0.3, 0.4, 0.5, 0.6)},
         }
     return figures
 

@@ -96,19 +96,20 @@ class Catalog:
                 found[row[0]] = (row[1], row[2])
         return found
 
-    def replace(self, document: Document, rows: list[tuple[Chunk, str, bytes, bytes]]) -> None:
-        """Swap in a document's new chunks (chunk, embed key, vector, sentence vectors) atomically."""
+    def replace_many(self, documents: list[tuple[Document, list[tuple[Chunk, str, bytes, bytes]]]]) -> None:
+        """Swap in documents' new chunks (chunk, embed key, vector, sentence vectors) in one transaction."""
         with self._transaction():
-            self._db.execute("DELETE FROM chunks WHERE path=?", (document.path,))
-            self._db.execute("DELETE FROM failures WHERE path=?", (document.path,))
-            self._db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
-                (document.path, document.sha256, document.kind, document.title, document.text,
-                 json.dumps(document.page_starts), document.note, time.time(), len(rows)))
-            self._db.executemany(
-                "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(c.id, c.path, seq, c.start, c.end, c.text, c.title, json.dumps(c.sentences), key, vec, svec)
-                 for seq, (c, key, vec, svec) in enumerate(rows)])
+            for document, rows in documents:
+                self._db.execute("DELETE FROM chunks WHERE path=?", (document.path,))
+                self._db.execute("DELETE FROM failures WHERE path=?", (document.path,))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+                    (document.path, document.sha256, document.kind, document.title, document.text,
+                     json.dumps(document.page_starts), document.note, time.time(), len(rows)))
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [(c.id, c.path, seq, c.start, c.end, c.text, c.title, json.dumps(c.sentences), key, vec, svec)
+                     for seq, (c, key, vec, svec) in enumerate(rows)])
 
     def remove(self, path: str) -> None:
         """Forget a document and its chunks."""

@@ -152,12 +152,12 @@ class Corpus:
                progress: Progress | None) -> None:
         chunks = [chunk for _, doc_chunks in loaded for chunk in doc_chunks]
         encoded = self._embed(chunks, report, progress)
-        for document, doc_chunks in loaded:
-            old_ids = self.catalog.chunk_ids(document.path)
-            rows = [(c, *encoded[c.id]) for c in doc_chunks]
-            self.vectors.delete(old_ids)
-            self.vectors.add(doc_chunks, np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows]))
-            self.catalog.replace(document, rows)
+        # One delete and one add per step, not per file: a folder of small files stays fast.
+        self.vectors.delete([cid for document, _ in loaded for cid in self.catalog.chunk_ids(document.path)])
+        if chunks:
+            self.vectors.add(chunks, np.stack([np.frombuffer(encoded[c.id][1], dtype=np.float32) for c in chunks]))
+        self.catalog.replace_many([(document, [(c, *encoded[c.id]) for c in doc_chunks])
+                                   for document, doc_chunks in loaded])
 
     def _embed(self, chunks: list[Chunk], report: IngestReport,
                progress: Progress | None) -> dict[str, tuple[str, bytes, bytes]]:

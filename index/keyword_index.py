@@ -56,16 +56,6 @@ class KeywordIndex:
         self._load()
         return list(self._ids)
 
-    def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
-        """(number of chunks, term → chunks containing it) for stemmed terms; unknown terms are 0."""
-        self._load()
-        if not self._ids:
-            return 0, {}
-        vocab = self._bm25.vocab_dict
-        pointers = self._bm25.scores["indptr"]
-        return len(self._ids), {t: int(pointers[vocab[t] + 1] - pointers[vocab[t]]) if t in vocab else 0
-                                for t in terms}
-
     def _load(self) -> None:
         if self._bm25 is not None:
             return
