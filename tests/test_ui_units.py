@@ -5,7 +5,7 @@ import re
 import pytest
 
 from ui.conversation import sentences
-from ui.export import to_markdown
+from ui.export import code_span, to_markdown
 from ui.render_chat import conversation_html, turn_html
 from ui.render_source import Span, source_html
 from ui.server import check_bind, is_loopback, parse_auth
@@ -92,9 +92,11 @@ def test_streaming_units_end_at_each_marker():
 
 def test_markdown_export_neutralises_markup():
     markdown = to_markdown([_turn()], exported_at=0)
-    live = re.sub(r"\\.", "", markdown)  # what Markdown would still interpret once escapes are dropped
+    # What Markdown would still interpret: drop escaped characters and code spans (shown literally).
+    live = re.sub(r"(`+).*?\1", "", re.sub(r"\\.", "", markdown))
     assert "<" not in live and "](" not in live and "![" not in live
-    assert "[1]" in markdown and "docs/" in markdown
+    assert "[1]" in markdown and f"`docs/{HOSTILE}.md`" in markdown
+    assert code_span("a`b") == "``a`b``" and code_span("`x") == "`` `x ``"
     assert "\\<img src=x onerror=\"alert\\(1\\)\"\\>" in markdown
 
 

@@ -5,7 +5,7 @@ import logging
 import gradio as gr
 
 from assistant.pipeline import Assistant
-from assistant.settings import Settings
+from assistant.settings import Settings, UsageError
 
 from ui.chat_tab import build_chat_tab
 from ui.documents_tab import build_documents_tab
@@ -49,7 +49,8 @@ def partial_documents(service: GuardedAssistant):
 def serve(assistant: Assistant, settings: Settings) -> None:
     """Run the web chat on settings.host:settings.port until interrupted.
 
-    Raises ValueError (the CLI exits 2) for a non-loopback host without FOOTNOTE_AUTH, or a busy port.
+    Raises UsageError, a ValueError (the CLI exits 2), for a non-loopback host without FOOTNOTE_AUTH
+    or a busy port.
     """
     check_bind(settings)  # before loading anything: a refused bind should fail fast
     app = build_app(assistant, settings)
@@ -57,7 +58,7 @@ def serve(assistant: Assistant, settings: Settings) -> None:
         app.launch(server_name=settings.host, server_port=settings.port, prevent_thread_lock=True,
                    **launch_options(settings))
     except OSError as error:
-        raise ValueError(f"can't listen on {settings.host}:{settings.port} ({error}); "
+        raise UsageError(f"can't listen on {settings.host}:{settings.port} ({error}); "
                          "choose another port with --port or FOOTNOTE_PORT") from error
     print(f"Footnote is ready on http://{settings.host}:{settings.port} (Ctrl-C to stop)", flush=True)
     try:

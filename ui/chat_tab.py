@@ -54,7 +54,9 @@ def build_chat_tab(service: GuardedAssistant) -> None:
     for source in (conversation, panel):
         source.click(show_source, [turns], [panel], api_visibility="private",
                      concurrency_limit=ASK_CONCURRENCY, show_progress="hidden")
-    new.click(handlers.new_chat, None, [conversation, turns, panel, export, question], api_visibility="private")
+    # Private, under its own name, so the public "/new_chat" below keeps its exact name.
+    new.click(handlers.new_chat, None, [conversation, turns, panel, export, question], api_name="reset_page",
+              api_visibility="private")
     _api(service, turns, top_k, max_sentences)
 
 

@@ -16,6 +16,13 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def code_span(text: str) -> str:
+    """Text as a Markdown code span, which shows everything literally (fence longer than any backtick run)."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def to_markdown(turns: list[Turn], exported_at: float | None = None) -> str:
     """The whole conversation; citations keep their [n], with path, location and exact quote."""
     stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(exported_at or time.time()))
@@ -35,7 +42,7 @@ def _answer(turn: Turn) -> list[str]:
     lines = [text, "", "**Sources**", ""]
     for c in turn["citations"]:
         where = ", ".join(part for part in (c.get("location", ""), f"characters {c['start']}–{c['end']}") if part)
-        lines += [f"{c['n']}. {escape_markdown(c['path'])} ({where})", "", *[f"   > {escape_markdown(line)}"
+        lines += [f"{c['n']}. {code_span(c['path'])} ({where})", "", *[f"   > {escape_markdown(line)}"
                                                             for line in c["quote"].splitlines() or [""]], ""]
     return lines
 
@@ -46,7 +53,7 @@ def _abstention(turn: Turn) -> list[str]:
         lines += [escape_markdown(turn["note"]), ""]
     if turn["passages"]:
         lines += ["Closest passages considered:", ""]
-        lines += [f"- {escape_markdown(p['path'])} (characters {p['start']}–{p['end']}, score {p['score']:.2f})"
+        lines += [f"- {code_span(p['path'])} (characters {p['start']}–{p['end']}, score {p['score']:.2f})"
                   for p in turn["passages"]]
         lines.append("")
     return lines

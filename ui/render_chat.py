@@ -115,7 +115,7 @@ def _abstention(index: int, turn: Turn) -> str:
         considered = (f'<div class="fn-considered"><div class="fn-label">Closest passages considered</div>'
                       f"<ol>{items}</ol></div>")
     return (f'<div class="fn-answer fn-abstained" aria-live="polite"><p class="fn-abstain-text">'
-            f'<span class="fn-abstain-icon" aria-hidden="true">?</span><strong>{escape(turn["answer"])}</strong></p>'
+            f'<span class="fn-abstain-icon" aria-hidden="true"></span><strong>{escape(turn["answer"])}</strong></p>'
             f"{note}{considered}{_meta(turn)}</div>")
 
 

@@ -3,7 +3,7 @@
 import ipaddress
 from pathlib import Path
 
-from assistant.settings import Settings
+from assistant.settings import Settings, UsageError
 
 from ui.theme import CSS, theme
 
@@ -11,12 +11,12 @@ ASSETS = Path(__file__).with_name("assets")
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    """('user', 'password') from 'user:password'; None when unset; ValueError when malformed."""
+    """('user', 'password') from 'user:password'; None when unset; UsageError when malformed."""
     if not auth:
         return None
     user, colon, password = auth.partition(":")
     if not colon or not user or not password:
-        raise ValueError("auth must look like user:password (both parts non-empty)")
+        raise UsageError("auth must look like user:password (both parts non-empty)")
     return user, password
 
 
@@ -31,10 +31,10 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(settings: Settings) -> tuple[str, str] | None:
-    """The credentials to require; ValueError for a non-loopback host without them."""
+    """The credentials to require; UsageError (a ValueError: exit 2) for a non-loopback host without them."""
     auth = parse_auth(settings.auth)
     if auth is None and not is_loopback(settings.host):
-        raise ValueError(f"refusing to serve on {settings.host} without a password: anyone who can reach it "
+        raise UsageError(f"refusing to serve on {settings.host} without a password: anyone who can reach it "
                          "could read your documents. Set FOOTNOTE_AUTH=user:password (or --auth), "
                          "or keep the default host 127.0.0.1")
     return auth
