@@ -52,6 +52,18 @@ def _text(locator) -> str:
     return " ".join(locator.inner_text().split())
 
 
+def _add_document(page, path, text: str) -> None:
+    """Upload a new document on the Documents tab and check it was added."""
+    path.write_text(text)
+    open_documents_tab(page)
+    assert "1 added" in upload(page, path)
+
+
+def _open_first_citation(page, turn) -> None:
+    turn.locator("button.fn-cite").first.click()
+    page.locator("#fn-panel mark.fn-target").wait_for()
+
+
 def test_answer_streams_and_citation_opens_the_exact_span(page, app):
     expected = app.assistant.ask(SAMPLE_QUESTION)
     record_streaming(page)
@@ -140,29 +152,20 @@ def test_export_markdown_has_questions_answers_and_quotes(page, app):
 
 
 def test_uploaded_document_can_be_asked_about(page, app, tmp_path):
-    source = tmp_path / "pangolin.txt"
-    source.write_text(PANGOLIN)
-    open_documents_tab(page)
-    notice = upload(page, source)
-    assert "1 added" in notice
+    _add_document(page, tmp_path / "pangolin.txt", PANGOLIN)
     expect(page.locator("#fn-documents")).to_contain_text("pangolin.txt")
     assert (app.settings.sources / "pangolin.txt").read_text() == PANGOLIN
 
     open_chat_tab(page)
     turn = ask(page, "What is the pangolin called?", 0)
     assert "Ada" in _text(turn.locator(".fn-answer-text"))
-    turn.locator("button.fn-cite").first.click()
-    page.locator("#fn-panel mark.fn-target").wait_for()
+    _open_first_citation(page, turn)
     assert "pangolin.txt" in _text(page.locator("#fn-panel .fn-panel-file"))
 
 
 def test_document_markup_is_shown_as_text_and_never_runs(page, app, tmp_path):
     # The file name is hostile too: it must be sanitised on disk and escaped on the page.
-    source = tmp_path / '"><img src=x onerror=alert(9)>.md'
-    source.write_text(XSS_DOCUMENT)
-    open_documents_tab(page)
-    notice = upload(page, source)
-    assert "1 added" in notice
+    _add_document(page, tmp_path / '"><img src=x onerror=alert(9)>.md', XSS_DOCUMENT)
     saved = [p.name for p in app.settings.sources.iterdir() if p.name.endswith("img_src_x_onerror_alert_9.md")]
     assert len(saved) == 1 and not set('<>"') & set(saved[0])
 
@@ -170,8 +173,7 @@ def test_document_markup_is_shown_as_text_and_never_runs(page, app, tmp_path):
     turn = ask(page, "What is the zebra mascot called?", 0)
     shown = _text(turn.locator(".fn-answer-text"))
     assert '<script>window.__xss = 1; alert("script")</script>' in shown
-    turn.locator("button.fn-cite").first.click()
-    page.locator("#fn-panel mark.fn-target").wait_for()
+    _open_first_citation(page, turn)
     page.locator("#fn-panel button.fn-link").click()
     page.locator("#fn-panel .fn-doc-text").wait_for()
     document = _text(page.locator("#fn-panel .fn-doc-text"))

@@ -58,7 +58,8 @@ def serve(assistant: Assistant, settings: Settings) -> None:
         app.launch(server_name=settings.host, server_port=settings.port, prevent_thread_lock=True,
                    **launch_options(settings))
     except OSError as error:
-        raise UsageError(f"can't listen on {settings.host}:{settings.port} ({error}); "
+        reason = "the port is in use" if "empty port" in str(error) else str(error)
+        raise UsageError(f"can't listen on {settings.host}:{settings.port}: {reason}; "
                          "choose another port with --port or FOOTNOTE_PORT") from error
     print(f"Footnote is ready on http://{settings.host}:{settings.port} (Ctrl-C to stop)", flush=True)
     try:

@@ -7,8 +7,8 @@ from index.document import Document
 
 from ui.conversation import file_name
 
-# Characters of context shown on each side of a span, at most (cut at a line or word boundary).
-CONTEXT_REACH = 600
+# Characters of context shown on each side of a span, at most (whole lines where they fit).
+CONTEXT_REACH = 400
 # The whole-document view stops this far from the span on each side: the page must stay light.
 DOCUMENT_REACH = 150_000
 
@@ -112,12 +112,16 @@ def _button(span: Span, action: str, label: str) -> str:
 
 
 def _window(text: str, start: int, end: int, reach: int) -> tuple[int, int]:
-    """[left, right) around the span: whole lines when short enough, else cut at a space."""
-    line_start = text.rfind("\n", 0, start) + 1
-    left = line_start if start - line_start <= reach else _after_space(text, start - reach, start)
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
-    right = line_end if line_end - end <= reach else _before_space(text, end, end + reach)
+    """[left, right) around the span, at most `reach` each side: whole lines where they fit, else cut at a space."""
+    low, high = max(0, start - reach), min(len(text), end + reach)
+    left = low if low == 0 else _after_space(text, low, start)
+    first_break = text.find("\n", low, start)
+    if low > 0 and first_break >= 0 and start - first_break > reach // 3:
+        left = first_break + 1  # a whole line, unless that would leave almost no context
+    right = high if high == len(text) else _before_space(text, end, high)
+    last_break = text.rfind("\n", end, high)
+    if high < len(text) and last_break >= 0 and last_break - end > reach // 3:
+        right = last_break
     return left, right
 
 
