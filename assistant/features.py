@@ -12,12 +12,13 @@ from assistant.terms import content_terms, question_type, type_signals, weighted
 SENTENCE_FEATURES = (
     "cosine", "cosine_gap", "coverage", "coverage_gap", "context_coverage", "passage_score",
     "passage_rank", "passage_cosine", "length", "novelty", "type_match", "type_mismatch",
-    "headline", "bigram_coverage", "pronoun_start", "pronoun_context",
+    "headline", "bigram_coverage", "pronoun_start",
 )
 QUESTION_FEATURES = (
     "best_probability", "probability_margin", "missing_share", "best_cosine", "best_passage_cosine",
     "best_coverage", "question_terms", "best_type_match", "cosine_contrast", "best_context_coverage",
 )
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w\u00c0-\u024f]+(?:\s+[A-Z][\w\u00c0-\u024f]+)*")
 _PRONOUN_START = re.compile(r"(He|She|It|They|His|Her|Its|Their|This|These|Those|The latter|The former)\b")
 
 
@@ -63,10 +64,10 @@ def sentence_features(question: QuestionTerms, vector: np.ndarray, candidates: l
     rows = []
     for candidate, cosine in zip(candidates, cosines):
         terms = content_terms(candidate.text)
-        present = set(terms)
+        pronoun = bool(_PRONOUN_START.match(candidate.text))
+        present = set(terms) | (_named(candidate.previous) if pronoun else set())
         context = present | set(content_terms(candidate.previous))
         signals = type_signals(candidate.text, question.words)
-        pronoun = bool(_PRONOUN_START.match(candidate.text))
         context_coverage = sum(w for t, w in weights.items() if t in context) / total
         known = question.kind != "other"
         rows.append([
@@ -77,14 +78,22 @@ def sentence_features(question: QuestionTerms, vector: np.ndarray, candidates: l
             float(known and signals[question.kind]), float(known and not signals[question.kind]),
             float(len(terms) < 15 and candidate.text.rstrip()[-1:] not in ".!?\"'\u201d"),
             len(question.bigrams & set(zip(terms, terms[1:]))) / max(len(question.bigrams), 1),
-            # "He was sought for fraud…": the answer often follows the sentence naming its subject.
-            float(pronoun), float(pronoun) * context_coverage,
+            float(pronoun),
         ])
     matrix = np.array(rows, dtype=np.float64).reshape(len(candidates), len(SENTENCE_FEATURES))
     if len(candidates):
         matrix[:, 1] = matrix[:, 0] - matrix[:, 0].max()
         matrix[:, 3] = matrix[:, 2] - matrix[:, 2].max()
     return matrix
+
+
+def _named(sentence: str) -> set[str]:
+    """Terms of the capitalised names in a sentence: what a following "He…" or "It…" refers to.
+
+    "Otmane Khalladi was captured. He was sought for fraud…": the second sentence answers "what
+    was Khalladi sought for?" only once "He" counts as the name before it.
+    """
+    return set(content_terms(" ".join(_NAME.findall(sentence))))
 
 
 def question_features(question: QuestionTerms, passages: list[Passage], sentence_rows: np.ndarray,
