@@ -130,9 +130,8 @@ def test_settings_change_the_answer_length_for_this_session(page, app):
     longest = app.assistant.ask(SAMPLE_QUESTION)
     assert len(longest.citations) >= 2, "the sample answer should quote two sentences by default"
     page.click("#fn-settings")
-    slider = page.locator("#fn-max-sentences input[type=number]")
-    slider.fill("1")
-    slider.press("Enter")
+    page.locator("#fn-max-sentences input[type=range]").fill("1")
+    expect(page.locator("#fn-max-sentences input[type=number]")).to_have_value("1")
     turn = ask(page, SAMPLE_QUESTION, 0)
     assert turn.locator("button.fn-cite").count() == 1
     assert "37" in _text(turn.locator(".fn-answer-text"))
@@ -218,14 +217,19 @@ def test_bad_uploads_are_rejected_and_the_chat_keeps_working(page, app, tmp_path
     assert "37" in _text(turn.locator(".fn-answer-text"))
 
 
-def test_reindex_and_remove_from_the_documents_tab(page, app):
+def test_reindex_shows_failures_and_remove_drops_a_document(page, app):
     extra = app.settings.sources / "harbour.md"
     extra.write_text("The harbour lighthouse of the test town was painted green in 1911.\n")
+    broken = app.settings.sources / "scan.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really a PDF")
     open_documents_tab(page)
     page.click("#fn-reindex")
     page.locator("#fn-notice .fn-notice", has_text="Indexed:").wait_for(timeout=30_000)
-    assert re.search(r"\b1 added\b", _text(page.locator("#fn-notice")))
+    assert re.search(r"\b1 added\b.*\b1 failed\b", _text(page.locator("#fn-notice")))
     expect(page.locator("#fn-documents")).to_contain_text("harbour.md")
+    expect(page.locator("#fn-failures")).to_contain_text("scan.pdf")
+    assert "PDF" in _text(page.locator("#fn-failures"))
+    broken.unlink()
 
     page.locator("#fn-remove-choice input").click()
     page.get_by_role("option", name=re.compile(r"harbour\.md$")).click()

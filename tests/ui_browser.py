@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlparse
 
 CHROMIUM = "/usr/bin/chromium"
@@ -14,8 +15,11 @@ ANSWER_TIMEOUT_MS = 30_000
 @contextmanager
 def chromium() -> Iterator:
     """A Playwright browser on the system Chromium (Playwright's own download is not possible offline)."""
+    import pytest
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:

@@ -55,7 +55,7 @@ def respond(service: GuardedAssistant, question: str, turns: list[Turn] | None, 
         yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return
     index = len(turns)
-    yield conversation_html(done + [pending_html(index, question)]), turns, "", gr.skip()
+    yield conversation_html(done + [pending_html(index, question, service.indexing)]), turns, "", gr.skip()
     try:
         answer = ask_checked(service, question, turns, top_k, max_sentences)
     except gr.Error as error:

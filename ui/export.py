@@ -1,5 +1,6 @@
 """The conversation as a Markdown file: each question, its answer, and the spans it cites."""
 
+import contextlib
 import re
 import tempfile
 import time
@@ -59,12 +60,23 @@ def _abstention(turn: Turn) -> list[str]:
     return lines
 
 
-def write_export(turns: list[Turn]) -> str | None:
-    """Write the Markdown to a fresh temporary file for download; None for an empty conversation."""
+EXPORTS = Path(tempfile.gettempdir()) / "footnote-exports"
+# Gradio copies each export into its own cache when serving it; our copy only has to outlive that.
+KEEP_EXPORTS_S = 3600
+
+
+def write_export(turns: list[Turn], folder: Path = EXPORTS) -> str | None:
+    """Write the Markdown to a new file for download (dropping old ones); None for an empty conversation."""
     if not turns:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="footnote-export-"))
-    path = folder / f"footnote-conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*/*.md"):
+        with contextlib.suppress(OSError):  # another session may be pruning the same file
+            if time.time() - old.stat().st_mtime > KEEP_EXPORTS_S:
+                old.unlink()
+                old.parent.rmdir()
+    # One folder per file keeps the name readable and still unique across sessions.
+    path = Path(tempfile.mkdtemp(dir=folder)) / f"footnote-conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
     path.write_text(to_markdown(turns), encoding="utf-8")
     return str(path)
 

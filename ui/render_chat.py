@@ -25,11 +25,12 @@ def conversation_html(blocks: list[str]) -> str:
     return f'<div class="fn-conversation">{"".join(blocks)}</div>'
 
 
-def pending_html(index: int, question: str) -> str:
-    """A question waiting for its answer."""
+def pending_html(index: int, question: str, indexing: bool = False) -> str:
+    """A question waiting for its answer (and for an ingest to finish first, when one runs)."""
+    status = "Waiting for indexing to finish…" if indexing else "Reading the documents…"
     return (f'<article class="fn-turn" data-turn="{index}">{_question(question)}'
-            '<div class="fn-answer fn-pending" aria-busy="true"><span class="fn-dots" aria-label="Searching">'
-            "<i></i><i></i><i></i></span> Reading the documents…</div></article>")
+            '<div class="fn-answer fn-pending" aria-busy="true"><span class="fn-dots" aria-hidden="true">'
+            f"<i></i><i></i><i></i></span> {status}</div></article>")
 
 
 def turn_html(index: int, turn: Turn, shown: int | None = None) -> str:
