@@ -1,0 +1,63 @@
+"""The shared assistant behind the web chat: questions run together, an ingest runs alone."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ui.guarded import GuardedAssistant
+from ui.locks import ReadWriteLock
+
+from ui_server import SAMPLE_QUESTION
+
+
+def test_questions_asked_during_an_ingest_wait_for_it_and_stay_exact(make_assistant, sources):
+    assistant = make_assistant()
+    assistant.ingest([sources])
+    service = GuardedAssistant(assistant)
+    text = next(sources.iterdir()).read_text()
+    for i in range(3):
+        (sources / f"variant{i}.txt").write_text(text.replace("37", str(100 + i)))
+
+    def ask(_: int) -> dict:
+        return service.ask(SAMPLE_QUESTION).to_dict()
+
+    with ThreadPoolExecutor(8) as pool:
+        asked = [pool.submit(ask, i) for i in range(12)]
+        report = service.ingest([sources])
+        asked += [pool.submit(ask, i) for i in range(12)]
+        answers = [future.result() for future in asked]
+
+    assert len(report.added) == 3
+    for answer in answers:
+        assert not answer["abstained"]
+        for citation in answer["citations"]:
+            document = service.document(citation["path"])
+            assert document.text[citation["start"]:citation["end"]] == citation["quote"]
+
+
+def test_a_waiting_writer_goes_before_new_readers():
+    lock, order = ReadWriteLock(), []
+    reading = threading.Event()
+
+    def reader(name: str, hold: float) -> None:
+        with lock.reading():
+            reading.set()
+            order.append(name)
+            time.sleep(hold)
+
+    def writer() -> None:
+        with lock.exclusive():
+            order.append("writer")
+
+    first = threading.Thread(target=reader, args=("first reader", 0.2))
+    first.start()
+    reading.wait()
+    waiting = threading.Thread(target=writer)
+    waiting.start()
+    time.sleep(0.05)
+    assert lock.writing
+    late = threading.Thread(target=reader, args=("late reader", 0))
+    late.start()
+    for thread in (first, waiting, late):
+        thread.join(5)
+    assert order == ["first reader", "writer", "late reader"]
