@@ -30,10 +30,12 @@ def build_documents_tab(service: GuardedAssistant, header: gr.HTML) -> tuple[Cal
     notice = gr.HTML(elem_id="fn-notice")
     table = gr.HTML(elem_id="fn-documents")
     failures = gr.HTML(elem_id="fn-failures")
-    with gr.Row(equal_height=True, elem_id="fn-remove-row"):
-        chosen = gr.Dropdown(label="Indexed document", choices=[], scale=4, elem_id="fn-remove-choice")
-        delete_file = gr.Checkbox(label="Also delete its file from the sources folder", value=False, scale=2)
-        remove = gr.Button("Remove from index", variant="stop", scale=1, min_width=160, elem_id="fn-remove")
+    with gr.Row(equal_height=False, elem_id="fn-remove-row"):
+        chosen = gr.Dropdown(label="Remove a document from the index", choices=[], scale=4,
+                             elem_id="fn-remove-choice")
+        with gr.Column(scale=2, min_width=240):
+            delete_file = gr.Checkbox(label="Also delete its file from the sources folder", value=False)
+            remove = gr.Button("Remove", variant="stop", size="md", elem_id="fn-remove")
 
     shown = [summary, table, failures, chosen, header]
     index_events = {"concurrency_id": "index", "concurrency_limit": 1, "api_visibility": "private"}
