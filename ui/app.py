@@ -23,7 +23,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     if problem:
         log.warning("the assistant is not ready: %s", problem)
     with gr.Blocks(title="Footnote", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
-        header = gr.HTML(header_html(None), elem_id="fn-header")
+        header = gr.HTML(header_html(_status(service)), elem_id="fn-header")
         with gr.Tabs(elem_id="fn-tabs"):
             with gr.Tab("Chat", id="chat", elem_id="fn-tab-chat"):
                 build_chat_tab(service)
@@ -31,19 +31,22 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 refresh, shown = build_documents_tab(service, header)
         app.load(refresh, None, shown, api_visibility="private", show_progress="hidden")
         documents_tab.select(refresh, None, shown, api_visibility="private", show_progress="hidden")
-        gr.api(partial_documents(service), api_name="documents")
+
+        def documents() -> dict:
+            """Indexed documents (path, kind, chunks, indexed_at, note) and failures (path, reason, at)."""
+            return {"documents": service.documents(), "failures": service.status()["failures"]}
+
+        gr.api(documents, api_name="documents")
+    # Two of each light event (source clicks, page loads) at once; questions and indexing set their own.
     app.queue(default_concurrency_limit=2)
     return app
 
 
-def partial_documents(service: GuardedAssistant):
-    """The /documents endpoint: indexed files and failures."""
-
-    def documents() -> dict:
-        """Indexed documents (path, kind, chunks, indexed_at, note) and failures (path, reason, at)."""
-        return {"documents": service.documents(), "failures": service.status()["failures"]}
-
-    return documents
+def _status(service: GuardedAssistant) -> dict | None:
+    try:
+        return service.status()
+    except Exception:  # shown as "index unavailable"; the Documents tab says why
+        return None
 
 
 def serve(assistant: Assistant, settings: Settings) -> None:

@@ -47,6 +47,7 @@ def build_chat_tab(service: GuardedAssistant) -> None:
           [question, turns, top_k, max_sentences], [conversation, turns, question, export],
           api_visibility="private", concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY,
           show_progress="hidden")
+
     def show_source(conversation_turns: list, event: gr.EventData) -> str:
         # A plain function, not a partial: Gradio finds the EventData parameter through type hints.
         return handlers.show_source(service, conversation_turns, event)
