@@ -1,6 +1,7 @@
 """Exports the packaged model to ONNX once, and quantizes it to int8, into a local cache folder."""
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -76,8 +77,16 @@ def _quantize(source: Path, target: Path) -> None:
     first_layer = [node.name for node in onnx.load(str(source)).graph.node
                    if node.op_type == "MatMul" and "layer.0/" in node.name]
     partial = target.with_suffix(".partial.onnx")
-    quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul"], nodes_to_exclude=first_layer,
-                     extra_options={"MatMulConstBOnly": True})
+    # onnxruntime's quantizer advises "pre-processing" on the root logger; that advice is for
+    # static quantization of vision models and only alarms users on first run.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul"], nodes_to_exclude=first_layer,
+                         extra_options={"MatMulConstBOnly": True})
+    finally:
+        root.setLevel(level)
     os.replace(partial, target)
     _stamp(target)
