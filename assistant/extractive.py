@@ -9,6 +9,7 @@ from index.corpus import Corpus
 from assistant.answer import ABSTAIN_TEXT, Answer, Citation, Passage
 from assistant.features import Candidate, QuestionTerms, question_features, sentence_features
 from assistant.scorer import load_scorers
+from assistant.word_similarity import WordSimilarity
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,10 @@ class ExtractiveAnswerer:
     >>> answerer.answer(QuestionTerms.parse("How many operatives were expelled?"), vector, passages)
     """
 
-    def __init__(self, corpus: Corpus, abstain_threshold: float = 0.5, max_sentences: int = 2) -> None:
+    def __init__(self, corpus: Corpus, similarity: WordSimilarity, abstain_threshold: float = 0.5,
+                 max_sentences: int = 2) -> None:
         self.corpus = corpus
+        self.similarity = similarity
         self.abstain_threshold = abstain_threshold
         self.max_sentences = max_sentences
         scorers = load_scorers()
@@ -40,9 +43,9 @@ class ExtractiveAnswerer:
                max_sentences: int | None = None) -> Choice:
         """Score every candidate sentence; keep the best, and runners-up close enough to it."""
         candidates = gather_candidates(self.corpus, passages)
-        rows = sentence_features(question, vector, candidates)
+        rows = sentence_features(question, vector, candidates, self.similarity)
         probabilities = self.sentence_scorer.probabilities(rows)
-        evidence = question_features(question, passages, rows, probabilities)
+        evidence = question_features(question, passages, rows, probabilities, self.similarity)
         answerable = float(self.answerable_scorer.probabilities(evidence[None, :])[0])
         order = [int(i) for i in np.argsort(-probabilities)]
         limit = max_sentences or self.max_sentences

@@ -7,16 +7,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import Passage
-from assistant.terms import content_terms, question_type, type_signals, weighted_terms, words
+from assistant.terms import content_terms, content_words, question_type, type_signals, weighted_terms, words
+from assistant.word_similarity import WordSimilarity
 
 SENTENCE_FEATURES = (
     "cosine", "cosine_gap", "coverage", "coverage_gap", "context_coverage", "passage_score",
     "passage_rank", "passage_cosine", "length", "novelty", "type_match", "type_mismatch",
-    "headline", "bigram_coverage", "pronoun_start",
+    "headline", "bigram_coverage", "pronoun_start", "soft_coverage",
 )
 QUESTION_FEATURES = (
     "best_probability", "probability_margin", "missing_share", "best_cosine", "best_passage_cosine",
     "best_coverage", "question_terms", "best_type_match", "cosine_contrast", "best_context_coverage",
+    "best_soft_coverage", "soft_missing_share",
 )
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w\u00c0-\u024f]+(?:\s+[A-Z][\w\u00c0-\u024f]+)*")
 _PRONOUN_START = re.compile(r"(He|She|It|They|His|Her|Its|Their|This|These|Those|The latter|The former)\b")
@@ -42,6 +44,7 @@ class QuestionTerms:
 
     text: str
     weights: dict[str, float]
+    surfaces: dict[str, str]
     bigrams: set[tuple[str, str]]
     kind: str
     words: set[str]
@@ -50,13 +53,21 @@ class QuestionTerms:
     def parse(cls, question: str, context: str = "") -> "QuestionTerms":
         """Analyse a question; `context` is the earlier question a follow-up leans on."""
         terms = content_terms(question)
-        weights = {t: 0.5 * w for t, w in weighted_terms(context).items()}
-        weights.update(weighted_terms(question))
-        return cls(question, weights, set(zip(terms, terms[1:])), question_type(question),
-                   set(words(question + " " + context)))
+        weighted = {t: (0.5 * w, word) for t, (w, word) in weighted_terms(context).items()}
+        weighted.update(weighted_terms(question))
+        return cls(question, {t: w for t, (w, _) in weighted.items()}, {t: word for t, (_, word) in weighted.items()},
+                   set(zip(terms, terms[1:])), question_type(question), set(words(question + " " + context)))
+
+    def soft_coverage(self, present: set[str], text: str, similarity: WordSimilarity) -> float:
+        """Weighted share of terms present, with absent ones credited for close synonyms in `text`."""
+        missing = [t for t in self.weights if t not in present]
+        credit = similarity.match([self.surfaces[t] for t in missing], content_words(text))
+        covered = sum(w for t, w in self.weights.items() if t in present)
+        return (covered + float(credit @ np.array([self.weights[t] for t in missing]))) / (sum(self.weights.values()) or 1.0)
 
 
-def sentence_features(question: QuestionTerms, vector: np.ndarray, candidates: list[Candidate]) -> np.ndarray:
+def sentence_features(question: QuestionTerms, vector: np.ndarray, candidates: list[Candidate],
+                      similarity: WordSimilarity) -> np.ndarray:
     """One row of SENTENCE_FEATURES per candidate."""
     weights = question.weights
     total = sum(weights.values()) or 1.0
@@ -78,7 +89,7 @@ def sentence_features(question: QuestionTerms, vector: np.ndarray, candidates: l
             float(known and signals[question.kind]), float(known and not signals[question.kind]),
             float(len(terms) < 15 and candidate.text.rstrip()[-1:] not in ".!?\"'\u201d"),
             len(question.bigrams & set(zip(terms, terms[1:]))) / max(len(question.bigrams), 1),
-            float(pronoun),
+            float(pronoun), question.soft_coverage(present, candidate.text, similarity),
         ])
     matrix = np.array(rows, dtype=np.float64).reshape(len(candidates), len(SENTENCE_FEATURES))
     if len(candidates):
@@ -97,13 +108,14 @@ def _named(sentence: str) -> set[str]:
 
 
 def question_features(question: QuestionTerms, passages: list[Passage], sentence_rows: np.ndarray,
-                      probabilities: np.ndarray) -> np.ndarray:
+                      probabilities: np.ndarray, similarity: WordSimilarity) -> np.ndarray:
     """QUESTION_FEATURES: how well the retrieved evidence covers the question at all."""
     weights = question.weights
-    evidence = set(content_terms(" ".join(p.text for p in passages)))
+    evidence_text = " ".join(p.text for p in passages)
+    evidence = set(content_terms(evidence_text))
     total = sum(weights.values()) or 1.0
     if not len(probabilities):
-        return np.array([0.0, 0.0, 1.0, 0.0, 0.0, 0.0, math.log1p(len(weights)), 0.0, 0.0, 0.0])
+        return np.array([0.0, 0.0, 1.0, 0.0, 0.0, 0.0, math.log1p(len(weights)), 0.0, 0.0, 0.0, 0.0, 1.0])
     order = np.argsort(-probabilities)
     best = order[0]
     margin = probabilities[best] - (probabilities[order[1]] if len(order) > 1 else 0.0)
@@ -114,4 +126,5 @@ def question_features(question: QuestionTerms, passages: list[Passage], sentence
         # How far the best sentence stands out: paraphrased questions about the documents still
         # single out one sentence; questions about something else match everything equally badly.
         sentence_rows[:, 0].max() - sentence_rows[:, 0].mean(), sentence_rows[best, 4],
+        sentence_rows[:, 15].max(), 1.0 - question.soft_coverage(evidence, evidence_text, similarity),
     ])

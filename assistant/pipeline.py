@@ -13,6 +13,7 @@ from assistant.followup import context_for
 from assistant.retriever import HybridRetriever
 from assistant.settings import Settings, UsageError
 from assistant.terms import words
+from assistant.word_similarity import WordSimilarity
 
 
 class QuestionError(UsageError):
@@ -96,7 +97,8 @@ class Assistant:
     def answerer(self) -> ExtractiveAnswerer:
         """The LLM-free answerer (loaded once)."""
         if self._answerer is None:
-            self._answerer = ExtractiveAnswerer(self.corpus, self.settings.abstain_threshold,
+            models = self.settings.models_dir or self.settings.data_dir / "models"
+            self._answerer = ExtractiveAnswerer(self.corpus, WordSimilarity(models), self.settings.abstain_threshold,
                                                 self.settings.max_sentences)
         return self._answerer
 

@@ -55,13 +55,19 @@ def rarity(word: str) -> float:
     return max(0.5, 8.0 - zipf_frequency(word, "en"))
 
 
-def weighted_terms(text: str) -> dict[str, float]:
-    """Stemmed content terms of `text`, each weighted by its rarity."""
+def weighted_terms(text: str) -> dict[str, tuple[float, str]]:
+    """Stemmed content terms of `text` → (rarity weight, the word as written)."""
     kept = [w for w in words(text) if w not in stopwords()]
-    weights: dict[str, float] = {}
+    weights: dict[str, tuple[float, str]] = {}
     for word, stem in zip(kept, _stemmer().stemWords(kept)):
-        weights[stem] = max(weights.get(stem, 0.0), rarity(word))
+        if stem not in weights or rarity(word) > weights[stem][0]:
+            weights[stem] = (rarity(word), word)
     return weights
+
+
+def content_words(text: str) -> list[str]:
+    """Words that are not stop words, as written (lower-cased)."""
+    return [w for w in words(text) if w not in stopwords()]
 
 
 def content_terms(text: str) -> list[str]:

@@ -30,6 +30,7 @@ from assistant.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionTer
 from assistant.pipeline import Assistant
 from assistant.scorer import WEIGHTS_FILE, LogisticScorer
 from assistant.settings import Settings
+from assistant.word_similarity import WordSimilarity
 
 TOP_K = 5
 SOURCE_SHARE = {"squad": 0.6, "rgb": 0.2, "squad2": 0.2}
@@ -153,7 +154,7 @@ def _labels(probe: Probe, candidates: list) -> np.ndarray:
                      for c in candidates], dtype=bool)
 
 
-def build_example(probe: Probe) -> Example | None:
+def build_example(probe: Probe, similarity: WordSimilarity) -> Example | None:
     """Retrieve as the product does and label the candidate sentences; None when unusable."""
     corpus = probe.assistant.corpus
     vector = corpus.embed_query(probe.question)
@@ -165,7 +166,7 @@ def build_example(probe: Probe) -> Example | None:
     if probe.answerable and not labels.any() and not probe.exclude_prefix:
         return None  # retrieval missed the answer: neither a clean positive nor a true negative
     terms = QuestionTerms.parse(probe.question)
-    return Example(probe.source, probe.split, sentence_features(terms, vector, candidates), labels,
+    return Example(probe.source, probe.split, sentence_features(terms, vector, candidates, similarity), labels,
                    passages, terms, bool(labels.any()))
 
 
@@ -192,9 +193,10 @@ def example_weights(examples: list[Example]) -> np.ndarray:
     return weights * len(examples)
 
 
-def answerable_rows(examples: list[Example], sentence: LogisticScorer) -> tuple[np.ndarray, np.ndarray]:
+def answerable_rows(examples: list[Example], sentence: LogisticScorer, similarity: WordSimilarity
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Question-level features and labels, using the fitted sentence scorer."""
-    rows = [question_features(e.question, e.passages, e.rows, sentence.probabilities(e.rows))
+    rows = [question_features(e.question, e.passages, e.rows, sentence.probabilities(e.rows), similarity)
             for e in examples]
     return np.array(rows).reshape(len(examples), len(QUESTION_FEATURES)), np.array([e.answerable for e in examples])
 
@@ -223,14 +225,15 @@ def best_ratio(examples: list[Example], sentence: LogisticScorer) -> float:
     return max((0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), key=value)
 
 
-def report(examples: list[Example], sentence: LogisticScorer, answerable: LogisticScorer, ratio: float) -> dict:
+def report(examples: list[Example], sentence: LogisticScorer, answerable: LogisticScorer, ratio: float,
+           similarity: WordSimilarity) -> dict:
     """Figures per source and overall: sentence selection and abstention quality."""
     from sklearn.metrics import roc_auc_score
 
     figures = {}
     for source in sorted({e.source for e in examples}) + ["all"]:
         chosen = [e for e in examples if source in ("all", e.source)]
-        rows, labels = answerable_rows(chosen, sentence)
+        rows, labels = answerable_rows(chosen, sentence, similarity)
         p = answerable.probabilities(rows)
         abstain, truth = p < 0.5, ~labels
         top1, _ = selection(chosen, sentence, 0.0, 1)
@@ -261,18 +264,20 @@ def main() -> None:
     probes = (squad_probes(args.evalsets / "squad-v1.1/dev-half-a.json", args.work, args.per_article)
               + rgb_probes(args.evalsets / "rgb/en_fact.jsonl", args.work)
               + squad2_probes(args.evalsets / "squad-v2-sample/sample-a.jsonl", args.work))
-    examples = [e for e in map(build_example, probes) if e is not None]
+    similarity = WordSimilarity(args.work / "index" / "models")
+    examples = [e for e in (build_example(p, similarity) for p in probes) if e is not None]
     train = [e for e in examples if e.split == "train"]
     test = [e for e in examples if e.split == "test"]
 
     sentence = fit(np.vstack([e.rows for e in train if e.answerable]),
                    np.concatenate([e.labels for e in train if e.answerable]), SENTENCE_FEATURES)
     ratio = best_ratio(train, sentence)
-    answerable = fit(*answerable_rows(train, sentence), QUESTION_FEATURES, example_weights(train))
+    answerable = fit(*answerable_rows(train, sentence, similarity), QUESTION_FEATURES, example_weights(train))
     weights = {"sentence": sentence.to_dict(), "answerable": answerable.to_dict(), "second_ratio": ratio}
     args.out.write_text(json.dumps(weights, indent=1) + "\n")
-    print(json.dumps({"train": report(train, sentence, answerable, ratio),
-                      "held_out": report(test, sentence, answerable, ratio), "second_ratio": ratio}, indent=1))
+    print(json.dumps({"train": report(train, sentence, answerable, ratio, similarity),
+                      "held_out": report(test, sentence, answerable, ratio, similarity), "second_ratio": ratio},
+                     indent=1))
 
 
 if __name__ == "__main__":
