@@ -14,6 +14,7 @@ def test_questions_asked_during_an_ingest_wait_for_it_and_stay_exact(make_assist
     assistant = make_assistant()
     assistant.ingest([sources])
     service = GuardedAssistant(assistant)
+    assert service.warm_up() is None  # as build_app does: lazy loading is not safe to race
     text = next(sources.iterdir()).read_text()
     for i in range(3):
         (sources / f"variant{i}.txt").write_text(text.replace("37", str(100 + i)))
