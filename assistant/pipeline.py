@@ -1,5 +1,6 @@
 """The assistant: validates a question, retrieves, answers with citations, and indexes documents."""
 
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,15 +33,17 @@ class Assistant:
         self.settings = settings
         self._corpus: Corpus | None = None
         self._answerer: ExtractiveAnswerer | None = None
+        self._loading = threading.Lock()  # first use from several threads must load things once
 
     @property
     def corpus(self) -> Corpus:
         """The index, opened (and the model loaded) on first use."""
-        if self._corpus is None:
-            s = self.settings
-            self._corpus = Corpus(CorpusConfig(
-                s.data_dir, s.collection, s.precision, s.chunk_tokens, s.chunk_overlap, s.threads,
-                s.chroma_host, s.chroma_port, s.models_dir))
+        with self._loading:
+            if self._corpus is None:
+                s = self.settings
+                self._corpus = Corpus(CorpusConfig(
+                    s.data_dir, s.collection, s.precision, s.chunk_tokens, s.chunk_overlap, s.threads,
+                    s.chroma_host, s.chroma_port, s.models_dir))
         return self._corpus
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
@@ -96,10 +99,12 @@ class Assistant:
     @property
     def answerer(self) -> ExtractiveAnswerer:
         """The LLM-free answerer (loaded once)."""
-        if self._answerer is None:
-            models = self.settings.models_dir or self.settings.data_dir / "models"
-            self._answerer = ExtractiveAnswerer(self.corpus, WordSimilarity(models), self.settings.abstain_threshold,
-                                                self.settings.max_sentences)
+        corpus = self.corpus
+        with self._loading:
+            if self._answerer is None:
+                models = self.settings.models_dir or self.settings.data_dir / "models"
+                self._answerer = ExtractiveAnswerer(corpus, WordSimilarity(models), self.settings.abstain_threshold,
+                                                    self.settings.max_sentences)
         return self._answerer
 
 

@@ -1,5 +1,7 @@
 """A cheap synonym signal: static word vectors from all-MiniLM-L6-v2's own input embeddings."""
 
+import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,7 +58,8 @@ def _unit_table(model_dir: Path, cache_dir: Path) -> np.ndarray:
         with safe_open(str(model_dir / "model.safetensors"), framework="numpy") as weights:
             table = weights.get_tensor(next(k for k in weights.keys() if k.endswith(_EMBEDDINGS)))
         cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(".partial.npy")
-        np.save(partial, (table / np.linalg.norm(table, axis=1, keepdims=True)).astype(np.float16))
-        partial.replace(cached)
+        # A private temporary name: two processes extracting at once must not rename each other's file.
+        with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".npy", delete=False) as partial:
+            np.save(partial, (table / np.linalg.norm(table, axis=1, keepdims=True)).astype(np.float16))
+        os.replace(partial.name, cached)
     return np.load(cached, mmap_mode="r")

@@ -32,6 +32,7 @@ class Embedder:
 
         self.name = f"all-MiniLM-L6-v2-{INT8_RECIPE if precision == 'int8' else precision}"
         self._tokenizer = _load_tokenizer(self.model_dir)
+        self._untruncated = None
         self._run = (_torch_runner if precision == "torch" else _onnx_runner)(
             self.model_dir, cache_dir, precision, threads
         )
@@ -41,12 +42,12 @@ class Embedder:
         return [len(e.ids) - 2 for e in self._tokenizer.encode_batch(list(texts))]
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
-        """Character span of each word-piece of `text`."""
-        self._tokenizer.no_truncation()
-        try:
-            return [span for span in self._tokenizer.encode(text).offsets if span != (0, 0)]
-        finally:
-            self._tokenizer.enable_truncation(MAX_TOKENS)
+        """Character span of each word-piece of `text`, however long."""
+        if self._untruncated is None:
+            # A tokenizer of its own: toggling truncation on the shared one races with queries.
+            self._untruncated = _load_tokenizer(self.model_dir)
+            self._untruncated.no_truncation()
+        return [span for span in self._untruncated.encode(text).offsets if span != (0, 0)]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one row per text, in input order."""
