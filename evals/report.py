@@ -37,7 +37,9 @@ def write_report(run: Run) -> Path:
 def render(run: Run) -> str:
     """The whole report as one HTML string (inline CSS and SVG, no scripts, nothing fetched)."""
     info, results = run.info, run.results
-    title = f"Eval report: {Path(info.get('set', 'run')).name}"
+    set_path = Path(info.get("set", "run"))
+    # Imported sets are all called set.jsonl: the folder names them.
+    title = f"Eval report: {set_path.parent.name + '/' if set_path.parent.name else ''}{set_path.name}"
     settings = info.get("settings", {})
     knobs = ", ".join(f"{k}={settings[k]}" for k in ("top_k", "max_sentences", "candidates", "keyword_weight",
                                                      "abstain_threshold", "precision") if k in settings)
@@ -47,15 +49,28 @@ def render(run: Run) -> str:
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
             f"<meta name=viewport content='width=device-width,initial-scale=1'><style>{_CSS}</style></head><body>"
             f"<h1>{escape(title)}</h1><p class=meta>{meta}</p><p class=meta>{escape(knobs)}</p>"
-            f"<h2>Metrics</h2>{_metrics_table(run.metrics)}"
+            f"<h2>Metrics</h2>{_metrics_table(run.metrics, results)}"
             f"<h2>Plots</h2><div class=plots>{_score_by_type(results)}{_latency(results)}{_ranks(results)}</div>"
             f"<h2>Questions, failing first</h2>{_questions(results)}</body></html>")
 
 
-def _metrics_table(metrics: dict[str, float]) -> str:
+def _metrics_table(metrics: dict[str, float], results: list[dict]) -> str:
     rows = "".join(f"<tr><td>{escape(name)}</td><td class=v>{_number(metrics[name])}</td>"
+                   f"<td class=v>{_questions_behind(name, results)}</td>"
                    f"<td>{escape(DESCRIPTIONS.get(name, ''))}</td></tr>" for name in METRICS if name in metrics)
-    return f"<table class=metrics><tr><th>metric</th><th>value</th><th>what it measures</th></tr>{rows}</table>"
+    return (f"<table class=metrics><tr><th>metric</th><th>value</th><th>questions</th><th>what it measures</th></tr>"
+            f"{rows}</table>")
+
+
+def _questions_behind(name: str, results: list[dict]) -> int:
+    """How many questions a metric averages over."""
+    if name == "abstain_precision":
+        return sum(r["answer"]["abstained"] for r in results)
+    if name == "abstain_recall":
+        return sum(bool(r.get("unanswerable")) for r in results)
+    if name.startswith("latency"):
+        return len(results)
+    return sum(name in r["scores"] for r in results)
 
 
 def _score_by_type(results: list[dict]) -> str:

@@ -158,7 +158,7 @@ def screenshot_report(report, png, height: int = 1000) -> dict:
 def test_the_report_renders_in_headless_chromium(baseline, tmp_path):
     shown = screenshot_report(baseline.report, tmp_path / "report.png")
     assert shown["external"] == [] and shown["errors"] == []  # self-contained: nothing fetched, no scripts failing
-    assert shown["title"] == "Eval report: sample.jsonl"
+    assert shown["title"] == "Eval report: sets/sample.jsonl"
     assert shown["metrics"] == len(baseline.metrics) and shown["plots"] == 3 and shown["plot_width"] > 100
     assert shown["rows"] == len(baseline.results)
     if any(r["score"] is not None and r["score"] < 0.5 for r in baseline.results):
