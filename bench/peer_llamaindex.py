@@ -137,13 +137,10 @@ class PeerPipeline:
     def ingest(self, docs: list[Doc]) -> dict:
         from llama_index.core import Document
 
+        # The title goes in metadata: llama-index prepends it to every chunk's embedded text,
+        # so a chunk from the middle of a document still carries its topic.
         documents = [
-            Document(
-                id_=doc_id,
-                text=text,
-                metadata={"title": title},
-            )
-            for doc_id, title, text in docs
+            Document(id_=doc_id, text=text, metadata={"title": title}) for doc_id, title, text in docs
         ]
         return self.ingest_documents(documents)
 
