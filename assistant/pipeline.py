@@ -79,13 +79,13 @@ class Assistant:
         vector = corpus.embed_query(query)
         passages = self.retriever.retrieve(query, top_k or self.settings.top_k, vector)
         retrieved = time.perf_counter()
-        if not passages:
-            answer = Answer(question, ABSTAIN_TEXT, True, note=_no_evidence_note(question))
-        else:
+        if passages:
             answer = self.answerer.answer(question, QuestionTerms.parse(question, context), vector,
                                           passages, max_sentences)
-            if answer.abstained and not any(w.isascii() for w in words(question)):
-                answer.note = _no_evidence_note(question)
+        else:
+            answer = Answer(question, ABSTAIN_TEXT, True)
+        if answer.abstained:
+            answer.note = _abstention_note(question, bool(passages))
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                              "total": (done - started) * 1000}
@@ -108,7 +108,8 @@ class Assistant:
         return self._answerer
 
 
-def _no_evidence_note(question: str) -> str:
+def _abstention_note(question: str, had_passages: bool) -> str:
+    """Why an abstention happened, where there is more to say than "the documents don't answer"."""
     if not any(w.isascii() for w in words(question)):
-        return "The question shares no words with the indexed documents (is it in another language?)."
-    return "Nothing in the indexed documents matches the question."
+        return "The question has no word in Latin script; the index and its model read English."
+    return "" if had_passages else "Nothing in the indexed documents matches the question."
