@@ -24,12 +24,14 @@ class Choice:
 class ExtractiveAnswerer:
     """Picks sentences verbatim, cites each by exact span, and abstains when evidence is missing.
 
-    >>> answerer = ExtractiveAnswerer(corpus)
-    >>> answerer.answer(QuestionTerms.parse("How many operatives were expelled?"), vector, passages)
+    >>> answerer = ExtractiveAnswerer(corpus, WordSimilarity(models_dir), abstain_threshold=0.4, max_sentences=2)
+    >>> question = "How many operatives were expelled?"
+    >>> answerer.answer(question, QuestionTerms.parse(question), vector, passages).answer
+    'The expulsion of 37 operatives … [1]'
     """
 
-    def __init__(self, corpus: Corpus, similarity: WordSimilarity, abstain_threshold: float = 0.5,
-                 max_sentences: int = 2) -> None:
+    def __init__(self, corpus: Corpus, similarity: WordSimilarity, abstain_threshold: float,
+                 max_sentences: int) -> None:
         self.corpus = corpus
         self.similarity = similarity
         self.abstain_threshold = abstain_threshold
@@ -47,9 +49,7 @@ class ExtractiveAnswerer:
         probabilities = self.sentence_scorer.probabilities(rows)
         evidence = question_features(question, passages, rows, probabilities, self.similarity)
         answerable = float(self.answerable_scorer.probabilities(evidence[None, :])[0])
-        order = [int(i) for i in np.argsort(-probabilities)]
-        limit = max_sentences or self.max_sentences
-        picked = [i for i in order[:limit] if probabilities[i] >= self.second_ratio * probabilities[order[0]]]
+        picked = pick_sentences(probabilities, self.second_ratio, max_sentences or self.max_sentences)
         return Choice([candidates[i] for i in picked], [float(probabilities[i]) for i in picked], answerable)
 
     def answer(self, question_text: str, question: QuestionTerms, vector: np.ndarray,
@@ -72,6 +72,12 @@ class ExtractiveAnswerer:
         if page is not None:
             return f"page {page}"
         return f"line {document.text.count(chr(10), 0, candidate.start) + 1}"
+
+
+def pick_sentences(probabilities: np.ndarray, ratio: float, limit: int) -> list[int]:
+    """Indices of the best sentence and of runners-up within `ratio` of its probability, best first."""
+    order = [int(i) for i in np.argsort(-probabilities)[:limit]]
+    return [i for i in order if probabilities[i] >= ratio * probabilities[order[0]]]
 
 
 def gather_candidates(corpus: Corpus, passages: list[Passage]) -> list[Candidate]:

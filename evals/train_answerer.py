@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.extractive import gather_candidates
+from assistant.extractive import gather_candidates, pick_sentences
 from assistant.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionTerms, question_features, \
     sentence_features
 from assistant.pipeline import Assistant
@@ -207,9 +207,7 @@ def selection(examples: list[Example], sentence: LogisticScorer, ratio: float, l
     for e in examples:
         if not e.answerable:
             continue
-        p = sentence.probabilities(e.rows)
-        order = np.argsort(-p)[:limit]
-        picked = [i for i in order if p[i] >= ratio * p[order[0]]]
+        picked = pick_sentences(sentence.probabilities(e.rows), ratio, limit)
         hits += bool(e.labels[picked].any())
         picked_total += len(picked)
         total += 1
