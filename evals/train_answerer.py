@@ -232,8 +232,7 @@ def report(examples: list[Example], sentence: LogisticScorer, answerable: Logist
     for source in sorted({e.source for e in examples}) + ["all"]:
         chosen = [e for e in examples if source in ("all", e.source)]
         rows, labels = answerable_rows(chosen, sentence, similarity)
-        p = answerable.probabilities(rows)
-        abstain, truth = p < 0.5, ~labels
+        p, truth = answerable.probabilities(rows), ~labels
         top1, _ = selection(chosen, sentence, 0.0, 1)
         picked, mean_picked = selection(chosen, sentence, ratio, 2)
         figures[source] = {
@@ -241,13 +240,15 @@ def report(examples: list[Example], sentence: LogisticScorer, answerable: Logist
             "top1_sentence_accuracy": round(top1, 4), "picked_sentence_accuracy": round(picked, 4),
             "mean_sentences": round(mean_picked, 3),
             "abstain_auroc": round(float(roc_auc_score(truth, 1 - p)), 4) if 0 < truth.sum() < len(truth) else None,
-            "abstain_precision": round(float((abstain & truth).sum() / max(abstain.sum(), 1)), 4),
-            "abstain_recall": round(float((abstain & truth).sum() / max(truth.sum(), 1)), 4),
-            "by_threshold": {t: {"abstain_precision": round(float(((p < t) & truth).sum() / max((p < t).sum(), 1)), 3),
-                                 "abstain_recall": round(float(((p < t) & truth).sum() / max(truth.sum(), 1)), 3)}
-                             for t in (0.3, 0.4, 0.5, 0.6)},
+            "abstention_by_threshold": {t: _abstention(p < t, truth) for t in (0.3, 0.4, 0.5, 0.6)},
         }
     return figures
+
+
+def _abstention(abstain: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """Precision and recall of abstaining, against which questions were really unanswerable."""
+    hits = float((abstain & truth).sum())
+    return {"abstain_precision": round(hits / max(abstain.sum(), 1), 3), "abstain_recall": round(hits / max(truth.sum(), 1), 3)}
 
 
 def main() -> None:
