@@ -33,9 +33,16 @@ class Embedder:
         self.name = f"all-MiniLM-L6-v2-{INT8_RECIPE if precision == 'int8' else precision}"
         self._tokenizer = _load_tokenizer(self.model_dir)
         self._untruncated = None
-        self._run = (_torch_runner if precision == "torch" else _onnx_runner)(
-            self.model_dir, cache_dir, precision, threads
-        )
+        self._cache_dir, self._threads = cache_dir, threads
+        self._runner = None
+
+    @property
+    def _run(self):
+        """The inference session, loaded on first use: an ingest with nothing new never needs it."""
+        if self._runner is None:
+            load = _torch_runner if self.precision == "torch" else _onnx_runner
+            self._runner = load(self.model_dir, self._cache_dir, self.precision, self._threads)
+        return self._runner
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word-pieces of each text, without the [CLS]/[SEP] the model adds."""
