@@ -1,6 +1,7 @@
 """The Footnote web page: `build_app` composes it, `serve` runs it (blocking) for `footnote serve`."""
 
 import logging
+from functools import partial
 
 import gradio as gr
 
@@ -9,6 +10,8 @@ from assistant.settings import Settings, UsageError
 
 from ui.chat_tab import build_chat_tab
 from ui.documents_tab import build_documents_tab
+from ui.evals_handlers import refresh_sets
+from ui.evals_tab import build_evals_tab
 from ui.guarded import GuardedAssistant
 from ui.render_documents import header_html
 from ui.server import check_bind, launch_options
@@ -24,13 +27,18 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         log.warning("the assistant is not ready: %s", problem)
     with gr.Blocks(title="Footnote", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         header = gr.HTML(header_html(_status(service)), elem_id="fn-header")
-        with gr.Tabs(elem_id="fn-tabs"):
+        with gr.Tabs(elem_id="fn-tabs") as tabs:
             with gr.Tab("Chat", id="chat", elem_id="fn-tab-chat"):
-                build_chat_tab(service)
+                chat = build_chat_tab(service)
             with gr.Tab("Documents", id="documents", elem_id="fn-tab-documents") as documents_tab:
                 refresh, shown = build_documents_tab(service, header)
+            with gr.Tab("Evals", id="evals", elem_id="fn-tab-evals") as evals_tab:
+                eval_set = build_evals_tab(service, chat, tabs)
         app.load(refresh, None, shown, api_visibility="private", show_progress="hidden")
         documents_tab.select(refresh, None, shown, api_visibility="private", show_progress="hidden")
+        # Sets saved from the chat since the page loaded appear in the picker.
+        evals_tab.select(partial(refresh_sets, settings), [eval_set], [eval_set], api_visibility="private",
+                         show_progress="hidden")
 
         def documents() -> dict:
             """Indexed documents (path, kind, chunks, indexed_at, note) and failures (path, reason, at)."""

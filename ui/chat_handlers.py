@@ -80,6 +80,8 @@ def api_ask(service: GuardedAssistant, question: str, turns: list[Turn] | None, 
 def show_source(service: GuardedAssistant, turns: list[Turn] | None, event: gr.EventData) -> str:
     """The source panel for a clicked [n], source or passage; whole document when asked."""
     data = event._data if isinstance(getattr(event, "_data", None), dict) else {}
+    if data.get("action") not in ("source", "document"):
+        return gr.skip()  # e.g. "save", which the save form handles
     try:
         turn, ref = int(data.get("turn")), int(data.get("ref"))
     except (TypeError, ValueError):

@@ -1,11 +1,13 @@
 """The Chat tab: conversation, question box, per-session settings, source panel, and the /ask API."""
 
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import gradio as gr
 
 from ui import chat_handlers as handlers
+from ui import evals_handlers
 from ui.guarded import GuardedAssistant
 from ui.render_chat import conversation_html
 from ui.render_source import placeholder_html
@@ -17,7 +19,15 @@ MAX_TOP_K = 20
 MAX_SENTENCES = 5
 
 
-def build_chat_tab(service: GuardedAssistant) -> None:
+@dataclass(frozen=True)
+class ChatParts:
+    """What other tabs fill: the Evals tab opens a run's answer in the conversation."""
+
+    conversation: gr.HTML
+    turns: gr.State
+
+
+def build_chat_tab(service: GuardedAssistant) -> ChatParts:
     """Lay out the tab inside the current Blocks context and wire its events."""
     settings = service.settings
     turns = gr.State([])  # per session: gradio keeps one copy per browser tab or client
@@ -39,6 +49,7 @@ def build_chat_tab(service: GuardedAssistant) -> None:
                     max_sentences = gr.Slider(1, MAX_SENTENCES, value=min(settings.max_sentences, MAX_SENTENCES),
                                               step=1, label="Answer length: most sentences quoted",
                                               elem_id="fn-max-sentences")
+            save_form, save_turn, save_inputs, saved = _save_form(service)
         with gr.Column(scale=2, min_width=340, elem_id="fn-panel-column"):
             panel = gr.HTML(placeholder_html(), elem_id="fn-panel", js_on_load=_script("click_sources.js")
                             + _script("scroll_to_mark.js"))
@@ -58,7 +69,35 @@ def build_chat_tab(service: GuardedAssistant) -> None:
     # Private, under its own name, so the public "/new_chat" below keeps its exact name.
     new.click(handlers.new_chat, None, [conversation, turns, panel, export, question], api_name="reset_page",
               api_visibility="private")
+
+    def start_save(conversation_turns: list, event: gr.EventData) -> tuple:
+        return evals_handlers.start_save(conversation_turns, event)
+
+    answers, target, save = save_inputs
+    conversation.click(start_save, [turns], [save_form, saved[0], save_turn, answers, saved[1]],
+                       api_visibility="private", show_progress="hidden")
+    save.click(partial(evals_handlers.save, settings), [turns, save_turn, answers, target], [saved[1], save_form],
+               api_visibility="private", show_progress="hidden")
     _api(service, turns, top_k, max_sentences)
+    return ChatParts(conversation, turns)
+
+
+def _save_form(service: GuardedAssistant) -> tuple:
+    """The hidden form a 'Save to eval set' click under an answer opens, and the notice it leaves."""
+    save_turn = gr.State(None)
+    with gr.Group(visible=False, elem_id="fn-save-form") as form:
+        saving = gr.HTML(elem_id="fn-save-what")
+        answers = gr.Textbox(label="Gold answer(s) you confirm, one per line", lines=2, max_lines=6,
+                             placeholder="e.g. 37", elem_id="fn-save-answers")
+        target = gr.Textbox(label="Eval set (.jsonl, under data_dir or the project's evals/sets)",
+                            value=evals_handlers.default_save_path(service.settings), elem_id="fn-save-path")
+        with gr.Row():
+            save = gr.Button("Save", variant="primary", size="sm", elem_id="fn-save")
+            cancel = gr.Button("Cancel", size="sm", elem_id="fn-save-cancel")
+    notice = gr.HTML(elem_id="fn-save-notice")
+    cancel.click(lambda: (gr.Group(visible=False), ""), None, [form, notice], api_visibility="private",
+                 show_progress="hidden")
+    return form, save_turn, (answers, target, save), (saving, notice)
 
 
 def _api(service: GuardedAssistant, turns: gr.State, top_k: gr.Slider, max_sentences: gr.Slider) -> None:

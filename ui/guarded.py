@@ -5,6 +5,8 @@ from pathlib import Path
 
 from assistant.answer import Answer
 from assistant.pipeline import Assistant
+from evals.api import Run, run_eval
+from evals.runner import Progress as EvalProgress
 from index.corpus import IngestReport, Progress
 from index.document import Document
 
@@ -49,6 +51,17 @@ class GuardedAssistant:
         """Counts, model, store and failures."""
         with self._lock.reading():
             return self.assistant.status()
+
+    def evaluate(self, set_path: Path, corpus: Path | None = None, limit: int | None = None,
+                 progress: EvalProgress | None = None) -> Run:
+        """Run an eval set (into data_dir/runs), shared with questions so no ingest changes the index mid-run.
+
+        Without `corpus` the questions go to this assistant's live index. With one, the run indexes
+        that folder into its own collection; it still holds the lock shared, so uploads wait for it.
+        """
+        with self._lock.reading():
+            return run_eval(set_path, self.settings, corpus=corpus, limit=limit, progress=progress,
+                            assistant=None if corpus else self.assistant)
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
         """Assistant.ingest, alone."""

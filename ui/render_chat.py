@@ -81,7 +81,13 @@ def _sources(index: int, turn: Turn) -> str:
         f'<span class="fn-loc">{escape(c.get("location", ""))}</span></button></li>'
         for c in turn["citations"])
     return (f'<div class="fn-sources"><div class="fn-label">Sources</div><ol class="fn-source-list">{items}</ol>'
-            f"{_scores(turn)}</div>")
+            f"{_scores(turn)}{_save_button(index)}</div>")
+
+
+def _save_button(index: int) -> str:
+    """Opens the form that appends this question and answer to an eval set."""
+    return (f'<button type="button" class="fn-link fn-save" data-action="save" data-turn="{index}">'
+            "Save to eval set</button>")
 
 
 def _scores(turn: Turn) -> str:
@@ -117,7 +123,7 @@ def _abstention(index: int, turn: Turn) -> str:
                       f"<ol>{items}</ol></div>")
     return (f'<div class="fn-answer fn-abstained" aria-live="polite"><p class="fn-abstain-text">'
             f'<span class="fn-abstain-icon" aria-hidden="true"></span><strong>{escape(turn["answer"])}</strong></p>'
-            f"{note}{considered}{_meta(turn)}</div>")
+            f"{note}{considered}{_meta(turn)}{_save_button(index)}</div>")
 
 
 def _considered(index: int, position: int, passage: dict) -> str:

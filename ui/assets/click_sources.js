@@ -13,5 +13,6 @@ element.addEventListener("click", (event) => {
     kind: target.dataset.kind,
     turn: Number(target.dataset.turn),
     ref: Number(target.dataset.ref),
+    id: target.dataset.id,
   });
 });

@@ -1,0 +1,105 @@
+"""End-to-end: the Evals tab and 'Save to eval set' in headless Chromium over the real model and server."""
+
+import json
+
+import pytest
+from gradio_client import Client
+
+from evals.api import load_run
+from ui_browser import ANSWER_TIMEOUT_MS, PageWatch, ask, chromium, open_chat
+from ui_server import ROOT, SAMPLE_QUESTION, running_app
+
+pytestmark = pytest.mark.timeout(240)
+SAMPLE_SET = ROOT / "evals" / "sets" / "sample.jsonl"
+LIMIT = 5
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, models_dir):
+    with running_app(tmp_path_factory.mktemp("evals"), models_dir) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser, app):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.watch = PageWatch(page)
+    open_chat(page, app.url)
+    yield page
+    context.close()
+    assert page.watch.external == [] and page.watch.dialogs == [] and page.watch.errors == []
+
+
+def _text(locator) -> str:
+    return " ".join(locator.inner_text().split())
+
+
+def test_run_a_set_then_open_a_question_in_the_chat(page, app):
+    page.get_by_role("tab", name="Evals").click()
+    page.fill("#fn-eval-path textarea, #fn-eval-path input", str(SAMPLE_SET))
+    page.fill("#fn-eval-limit input", str(LIMIT))
+    page.click("#fn-eval-run")
+    page.locator("#fn-eval-questions table.fn-questions").wait_for(timeout=60_000)
+
+    metrics = page.locator("#fn-eval-metrics").text_content()  # th is styled upper-case
+    assert "answer_correct" in metrics and "citation_recall" in metrics and "latency_ms_p50" in metrics
+    rows = page.locator("#fn-eval-questions tbody tr")
+    assert rows.count() == LIMIT
+    # The run went where the CLI's default puts it, and the page shows it failing first.
+    runs = list((app.settings.data_dir / "runs").glob("sample-*/metrics.json"))
+    assert len(runs) == 1
+    run = load_run(runs[0].parent)
+    scores = [r["score"] for r in sorted(run.results, key=lambda r: (r["score"] is None, r["score"] or 0.0))]
+    assert rows.first.get_attribute("data-id") in {r["id"] for r in run.results if r["score"] == scores[0]}
+
+    cited = next(r for r in run.results if r["answer"]["citations"])
+    page.locator(f"#fn-eval-questions button.fn-open[data-id='{cited['id']}']").click()
+    page.wait_for_selector("#fn-question textarea", state="visible")
+    turn = page.locator("article.fn-turn[data-turn='0']")
+    assert _text(turn.locator(".fn-question")) == cited["question"]
+    turn.locator("button.fn-cite").first.click()
+    mark = page.locator("#fn-panel mark.fn-target")
+    mark.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert " ".join(mark.inner_text().split()) == " ".join(cited["answer"]["citations"][0]["quote"].split())
+
+
+def test_save_a_chat_answer_to_a_set(page, app):
+    expected = app.assistant.ask(SAMPLE_QUESTION)
+    turn = ask(page, SAMPLE_QUESTION, 0)
+    turn.locator("button.fn-save").click()
+    form = page.locator("#fn-save-answers textarea")
+    form.wait_for(state="visible")
+    assert SAMPLE_QUESTION in _text(page.locator("#fn-save-what"))
+
+    notice = page.locator("#fn-save-notice .fn-notice")
+    page.fill("#fn-save-answers textarea", "37")
+    page.fill("#fn-save-path textarea, #fn-save-path input", "notes.txt")
+    page.click("#fn-save")
+    notice.wait_for()
+    assert "a .jsonl file" in _text(notice)
+
+    target = app.settings.data_dir / "evalsets" / "checked.jsonl"
+    page.fill("#fn-save-path textarea, #fn-save-path input", str(target))
+    page.click("#fn-save")
+    page.wait_for_function("() => document.querySelector('#fn-save-notice .fn-notice-ok')")
+    assert "Saved to" in _text(notice)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    quotes = [c.quote for c in expected.citations]
+    assert record["question"] == SAMPLE_QUESTION and record["answers"] == ["37"]
+    assert record["evidence"] == (quotes[0] if len(quotes) == 1 else quotes)
+    assert form.is_hidden()
+
+
+def test_eval_api(app):
+    client = Client(app.url, download_files=False, verbose=False)
+    metrics = client.predict(str(SAMPLE_SET), 3, None, api_name="/eval")
+    assert 0.0 <= metrics["answer_correct"] <= 1.0 and "latency_ms_p95" in metrics
