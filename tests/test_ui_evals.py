@@ -103,3 +103,32 @@ def test_eval_api(app):
     client = Client(app.url, download_files=False, verbose=False)
     metrics = client.predict(str(SAMPLE_SET), 3, None, api_name="/eval")
     assert 0.0 <= metrics["answer_correct"] <= 1.0 and "latency_ms_p95" in metrics
+
+
+def test_save_path_stays_under_data_dir_or_the_project_sets(tmp_path):
+    from assistant.settings import Settings, UsageError
+    from evals.api import SETS_DIR
+    from ui.evals_handlers import save_path
+
+    settings = Settings().replace(data_dir=tmp_path / "data")
+    assert save_path(settings, "") == settings.data_dir / "evalsets" / "saved.jsonl"
+    assert save_path(settings, "mine.jsonl") == settings.data_dir / "evalsets" / "mine.jsonl"
+    assert save_path(settings, str(SETS_DIR / "mine.jsonl")) == SETS_DIR / "mine.jsonl"
+    for outside in ("/etc/cron.d/x.jsonl", str(tmp_path / "elsewhere.jsonl"), str(settings.data_dir / "../x.jsonl")):
+        with pytest.raises(UsageError, match="save under"):
+            save_path(settings, outside)
+    with pytest.raises(UsageError, match=".jsonl"):
+        save_path(settings, "notes.txt")
+
+
+def test_run_tables_escape_set_and_answer_text(tmp_path):
+    from evals.api import Run
+    from ui.render_evals import metrics_html, questions_html
+
+    hostile = '<img src=x onerror="alert(1)">'
+    answer = {"question": hostile, "answer": hostile + " [1]", "abstained": False, "citations": [], "passages": []}
+    run = Run(tmp_path, {}, {"answer_correct": 0.5},
+              [{"id": hostile, "question": hostile, "type": hostile, "answer": answer, "scores": {"answer_correct": 0.0},
+                "score": 0.0}])
+    shown = questions_html(run) + metrics_html(run.metrics)
+    assert "<img" not in shown and "&lt;img" in shown and "fn-fail" in shown

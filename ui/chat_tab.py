@@ -25,6 +25,7 @@ class ChatParts:
 
     conversation: gr.HTML
     turns: gr.State
+    export: gr.DownloadButton
 
 
 def build_chat_tab(service: GuardedAssistant) -> ChatParts:
@@ -79,7 +80,7 @@ def build_chat_tab(service: GuardedAssistant) -> ChatParts:
     save.click(partial(evals_handlers.save, settings), [turns, save_turn, answers, target], [saved[1], save_form],
                api_visibility="private", show_progress="hidden")
     _api(service, turns, top_k, max_sentences)
-    return ChatParts(conversation, turns)
+    return ChatParts(conversation, turns, export)
 
 
 def _save_form(service: GuardedAssistant) -> tuple:

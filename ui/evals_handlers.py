@@ -12,6 +12,7 @@ from assistant.settings import Settings, UsageError
 from evals.api import SETS_DIR, answer_of, list_sets, load_run, save_answer
 
 from ui.conversation import Turn
+from ui.export import write_export
 from ui.guarded import GuardedAssistant
 from ui.render_chat import conversation_html, turn_html
 from ui.render_documents import notice_html
@@ -72,19 +73,19 @@ def run(service: GuardedAssistant, chosen: str | None, typed: str | None, corpus
 def open_question(run_folder: str | None, turns: list[Turn] | None, event: gr.EventData) -> tuple:
     """Add the run's answer to a question to the chat and switch to it.
 
-    Outputs: conversation, turns, tabs.
+    Outputs: conversation, turns, export button, tabs.
     """
     data = event._data if isinstance(getattr(event, "_data", None), dict) else {}
     if data.get("action") != "open" or not run_folder:
-        return gr.skip(), gr.skip(), gr.skip()
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
     try:
         answer = answer_of(load_run(Path(run_folder)), str(data.get("id")))
     except UsageError as error:
         gr.Warning(escape(str(error), quote=False))
-        return gr.skip(), gr.skip(), gr.skip()
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
     turns = list(turns or []) + [answer]
     shown = conversation_html([turn_html(i, t) for i, t in enumerate(turns)])
-    return shown, turns, gr.Tabs(selected="chat")
+    return shown, turns, gr.DownloadButton(value=write_export(turns), interactive=True), gr.Tabs(selected="chat")
 
 
 def api_eval(service: GuardedAssistant, set_path: str, limit: int | None = None, corpus: str | None = None) -> dict:

@@ -28,8 +28,8 @@ def build_evals_tab(service: GuardedAssistant, chat: ChatParts, tabs: gr.Tabs) -
         with gr.Column(scale=3, min_width=320):
             corpus = gr.Textbox(label="Corpus folder (optional)", elem_id="fn-eval-corpus",
                                 placeholder="empty: ask the documents indexed here")
-            limit = gr.Number(label="Questions (optional): a deterministic sample of this many", value=None,
-                              precision=0, minimum=1, elem_id="fn-eval-limit")
+            limit = gr.Number(label="Questions: a deterministic sample of this many (0 = all)", value=0,
+                              precision=0, minimum=0, elem_id="fn-eval-limit")
         with gr.Column(scale=1, min_width=160):
             run = gr.Button("Run", variant="primary", elem_id="fn-eval-run")
             report = gr.DownloadButton("Download report.html", interactive=False, size="sm", elem_id="fn-eval-report")
@@ -43,7 +43,7 @@ def build_evals_tab(service: GuardedAssistant, chat: ChatParts, tabs: gr.Tabs) -
     run.click(partial(handlers.run, service), [chosen, typed, corpus, limit],
               [notice, summary, metrics, questions, report, run_folder], api_visibility="private",
               concurrency_id="eval", concurrency_limit=1, show_progress_on=[notice])
-    questions.click(handlers.open_question, [run_folder, chat.turns], [chat.conversation, chat.turns, tabs],
+    questions.click(handlers.open_question, [run_folder, chat.turns], [chat.conversation, chat.turns, chat.export, tabs],
                     api_visibility="private", show_progress="hidden")
 
     def evaluate(set_path: str, limit: int | None = None, corpus: str | None = None) -> dict:
