@@ -46,10 +46,9 @@ def run_set(set_path: Path, settings: Settings, out: Path | None = None, corpus:
     With `corpus`, that folder is indexed into its own collection first (incrementally); without
     it, the questions go to the index the chat uses (or to `assistant`, when given).
     """
-    started = time.perf_counter()
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
     records = sample(load_set(set_path), limit)
     assistant, ingest_summary = _prepare(settings, corpus, progress, assistant)
-    settings = assistant.settings
     for record in records:
         try:
             assistant.validate(record.question)
@@ -57,16 +56,34 @@ def run_set(set_path: Path, settings: Settings, out: Path | None = None, corpus:
             raise UsageError(f"{set_path}: question {record.id}: {error}") from None
     paths = assistant.corpus.catalog.document_hashes()
     locator = EvidenceLocator(paths, lambda path: getattr(assistant.corpus.document(path), "text", None))
-    with_qrels = any(r.relevant for r in records)
-    # Passages of one document collapse into one ranked document, so rank twice as deep for recall@100.
-    depth = 2 * DOCUMENT_DEPTH if with_qrels else RANKING_DEPTH
-    ranker = HybridRetriever(assistant.corpus, max(settings.candidates, depth), settings.keyword_weight)
-    out = out or default_out(settings, set_path)
+    out = out or default_out(assistant.settings, set_path)
     out.mkdir(parents=True, exist_ok=True)
+    results = _answer_all(records, assistant, locator, out / RESULTS, progress)
+    metrics = summarize([r["scores"] for r in results], [r["answer"]["abstained"] for r in results],
+                        [r["unanswerable"] for r in results], [r["timings_ms"]["total"] for r in results])
+    info = {"set": str(set_path), "corpus": str(corpus) if corpus else None, "limit": limit,
+            "questions": len(results), "documents": len(paths), "collection": assistant.corpus.collection_name,
+            "ingest": ingest_summary, "started": started.isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - clock, 1),
+            "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(assistant.settings).items()
+                         if k != "auth"}}
+    run = Run(out, info, metrics, results)
+    save_summary(run)
+    write_report(run)
+    return run
+
+
+def _answer_all(records: list[EvalRecord], assistant: Assistant, locator: EvidenceLocator, results_file: Path,
+                progress: Progress | None) -> list[dict]:
+    """Ask and score each question, appending its record to results.jsonl as it goes."""
+    settings = assistant.settings
+    # Passages of one document collapse into one ranked document, so rank twice as deep for recall@100.
+    depth = 2 * DOCUMENT_DEPTH if any(r.relevant for r in records) else RANKING_DEPTH
+    ranker = HybridRetriever(assistant.corpus, max(settings.candidates, depth), settings.keyword_weight)
     # One unscored question first: the first ask loads the scorers, which isn't answer latency.
     assistant.ask(records[0].question)
     results = []
-    with (out / RESULTS).open("w", encoding="utf-8") as file:
+    with results_file.open("w", encoding="utf-8") as file:
         for done, record in enumerate(records, 1):
             result = _score(record, assistant, ranker, depth, locator)
             file.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -74,18 +91,7 @@ def run_set(set_path: Path, settings: Settings, out: Path | None = None, corpus:
             results.append(result)
             if progress:
                 progress("questions", done, len(records))
-    metrics = summarize([r["scores"] for r in results], [r["answer"]["abstained"] for r in results],
-                        [r["unanswerable"] for r in results], [r["timings_ms"]["total"] for r in results])
-    info = {"set": str(set_path), "corpus": str(corpus) if corpus else None, "limit": limit,
-            "questions": len(results), "documents": len(paths), "collection": assistant.corpus.collection_name,
-            "ingest": ingest_summary, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "seconds": round(time.perf_counter() - started, 1),
-            "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()
-                         if k not in ("auth",)}}
-    run = Run(out, info, metrics, results)
-    save_summary(run)
-    write_report(run)
-    return run
+    return results
 
 
 def _prepare(settings: Settings, corpus: Path | None, progress: Progress | None,
