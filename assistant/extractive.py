@@ -7,7 +7,8 @@ import numpy as np
 from index.corpus import Corpus
 
 from assistant.answer import ABSTAIN_TEXT, Answer, Citation, Passage
-from assistant.features import Candidate, QuestionTerms, question_features, sentence_features
+from assistant.features import (QUESTION_FEATURES, SENTENCE_FEATURES, Candidate, QuestionTerms,
+                                question_features, sentence_features)
 from assistant.scorer import load_scorers
 from assistant.word_similarity import WordSimilarity
 
@@ -37,8 +38,8 @@ class ExtractiveAnswerer:
         self.abstain_threshold = abstain_threshold
         self.max_sentences = max_sentences
         scorers = load_scorers()
-        self.sentence_scorer = scorers["sentence"]
-        self.answerable_scorer = scorers["answerable"]
+        self.sentence_scorer = scorers["sentence"].expecting(SENTENCE_FEATURES)
+        self.answerable_scorer = scorers["answerable"].expecting(QUESTION_FEATURES)
         self.second_ratio = scorers["second_ratio"]
 
     def choose(self, question: QuestionTerms, vector: np.ndarray, passages: list[Passage],

@@ -19,6 +19,13 @@ class LogisticScorer:
         self.coef = np.array(coef)
         self.intercept = intercept
 
+    def expecting(self, names: tuple[str, ...]) -> "LogisticScorer":
+        """This scorer, or a clear error when its weights were fitted on other features."""
+        if tuple(self.names) != tuple(names):
+            raise ValueError(f"{WEIGHTS_FILE.name} was trained on other features than this code computes; "
+                             "retrain with `python -m evals.train_answerer`")
+        return self
+
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         """Probability of the positive class for each row."""
         if rows.size == 0:

@@ -35,7 +35,7 @@ from assistant.word_similarity import WordSimilarity
 TOP_K = 5
 SOURCE_SHARE = {"squad": 0.6, "rgb": 0.2, "squad2": 0.2}
 # What one extra quoted sentence must buy in answer accuracy to be worth the reader's time.
-EXTRA_SENTENCE_COST = 0.1
+EXTRA_SENTENCE_COST = 0.15
 
 
 @dataclass(frozen=True)
