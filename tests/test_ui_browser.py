@@ -130,7 +130,11 @@ def test_settings_change_the_answer_length_for_this_session(page, app):
     longest = app.assistant.ask(SAMPLE_QUESTION)
     assert len(longest.citations) >= 2, "the sample answer should quote two sentences by default"
     page.click("#fn-settings")
-    page.locator("#fn-max-sentences input[type=range]").fill("1")
+    slider = page.locator("#fn-max-sentences input[type=range]")
+    slider.fill("1")
+    # `fill` fires only "input"; a real drag ends with "change", which makes the new value final
+    # before the question is sent (without it the test failed once under load).
+    slider.dispatch_event("change")
     expect(page.locator("#fn-max-sentences input[type=number]")).to_have_value("1")
     turn = ask(page, SAMPLE_QUESTION, 0)
     assert turn.locator("button.fn-cite").count() == 1
