@@ -1,6 +1,8 @@
 """Embeds text with all-MiniLM-L6-v2 on the CPU: ONNX Runtime (int8 or fp32) or sentence-transformers."""
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -8,8 +10,9 @@ import numpy as np
 from index.model_files import MAX_TOKENS, packaged_model_dir
 
 PRECISIONS = ("int8", "fp32", "torch")
-# Tokens per batch (padded length x rows): large enough to amortise overhead, small enough for cache.
-TOKEN_BUDGET = 8192
+# Tokens per batch (padded length x rows): a few chunks, so activations stay in cache (measured here:
+# 512 embeds SciFact chunks a quarter faster than 8192; batches this size lose nothing to overhead).
+TOKEN_BUDGET = 512
 
 
 class Embedder:
@@ -35,6 +38,7 @@ class Embedder:
         self._untruncated = None
         self._cache_dir, self._threads = cache_dir, threads
         self._runner = None
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def _run(self):
@@ -73,15 +77,33 @@ class Embedder:
         encodings = self._tokenizer.encode_batch(list(texts)) if texts else []
         # Length-sorted batches: similar lengths pad little, so no work is spent on padding.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for batch in _batches(order, encodings):
+        run = self._run
+
+        def embed_batch(batch: list[int]) -> tuple[list[int], np.ndarray, list[np.ndarray]]:
             batch_encodings = [encodings[i] for i in batch]
-            hidden, mask = self._run([texts[i] for i in batch], batch_encodings)
-            vectors[batch] = _mean_pool(hidden, mask)
-            for row, i in enumerate(batch):
-                span_vectors[i] = _pool_spans(hidden[row], batch_encodings[row].offsets, spans[i])
+            hidden, mask = run([texts[i] for i in batch], batch_encodings)
+            return batch, _mean_pool(hidden, mask), [
+                _pool_spans(hidden[row], batch_encodings[row].offsets, spans[i]) for row, i in enumerate(batch)]
+
+        batches = _batches(order, encodings)
+        for batch, pooled, pooled_spans in self._map(embed_batch, batches):
+            vectors[batch] = pooled
+            for i, span_rows in zip(batch, pooled_spans):
+                span_vectors[i] = span_rows
             if on_batch:
                 on_batch(len(batch))
         return vectors, span_vectors
+
+    def _map(self, function: Callable, batches: list[list[int]]):
+        """Batches in input order; with several threads, one batch per core at a time. Whole
+        batches in parallel beat splitting each operator across cores: no per-operator barrier,
+        so a core busy with another process delays only its own batch."""
+        workers = self._threads or os.cpu_count() or 1
+        if len(batches) < 2 or workers < 2 or self.precision == "torch":
+            return map(function, batches)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="embed")
+        return self._pool.map(function, batches)
 
 
 def _batches(order: list[int], encodings: list) -> list[list[int]]:
@@ -145,7 +167,7 @@ def _onnx_runner(model_dir: Path, cache_dir: Path, precision: str, threads: int)
     from index.onnx_export import onnx_model_path
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
+    options.intra_op_num_threads = 1  # parallelism is across batches (Embedder._map), not inside one
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     session = onnxruntime.InferenceSession(
