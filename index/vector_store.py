@@ -64,8 +64,8 @@ class VectorStore:
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """Up to k (chunk id, cosine similarity) pairs, best first."""
-        k = min(k, self.count())
-        if k == 0:
+        if k <= 0:
             return []
+        # Chroma returns fewer than k when the collection is smaller (or empty): no count() round trip.
         result = self._collection.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
         return [(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0])]
