@@ -94,7 +94,8 @@ class Assistant:
     @property
     def retriever(self) -> HybridRetriever:
         """Dense + keyword retrieval over the corpus."""
-        return HybridRetriever(self.corpus, self.settings.candidates, self.settings.keyword_weight)
+        s = self.settings
+        return HybridRetriever(self.corpus, s.candidates, s.keyword_weight, s.fusion)
 
     @property
     def answerer(self) -> ExtractiveAnswerer:

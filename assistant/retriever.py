@@ -1,31 +1,83 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 candidates, fused by min-max normalised score mixing."""
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates, re-ranked by a learned model or mixed by score."""
+
+from dataclasses import dataclass
+
+import numpy as np
 
 from index.corpus import Corpus
+from index.document import Chunk
 
+from assistant import ranking
 from assistant.answer import Passage
+
+FUSIONS = ("learned", "mix")
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Candidate chunks of one question, with a row of ranking.FEATURES and the raw BM25 score of each."""
+
+    chunks: list[Chunk]
+    features: np.ndarray
+    keyword: list[float]
 
 
 class HybridRetriever:
     """Finds the passages most likely to hold the answer.
 
-    Score mixing beat reciprocal-rank fusion on SQuAD-open here (DESIGN.md §6): ranks throw
-    away how much better the first hit is than the second.
+    "learned" (the default) pools the dense and BM25 candidates and scores each chunk with
+    assistant/ranking.py's linear model; "mix" is plain min-max score mixing, dense and BM25
+    weighted 1 - keyword_weight : keyword_weight.
 
-    >>> retriever = HybridRetriever(corpus, candidates=30, keyword_weight=0.3)
+    >>> retriever = HybridRetriever(corpus, candidates=30)
     >>> retriever.retrieve("How many operatives were expelled?", k=5)[0].path
     'sources/article.txt'
     """
 
-    def __init__(self, corpus: Corpus, candidates: int = 30, keyword_weight: float = 0.3) -> None:
+    def __init__(self, corpus: Corpus, candidates: int = 30, keyword_weight: float = 0.3,
+                 fusion: str = "learned") -> None:
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {fusion!r}")
         self.corpus = corpus
         self.candidates = candidates
         self.keyword_weight = keyword_weight
+        self.fusion = fusion
 
     def retrieve(self, query: str, k: int, query_vector=None) -> list[Passage]:
         """The k best passages for `query`, best first."""
         vector = self.corpus.embed_query(query) if query_vector is None else query_vector
-        dense = dict(self.corpus.search_dense(vector, self.candidates))
-        keyword = dict(self.corpus.search_keywords(query, self.candidates))
+        pool = max(self.candidates, k)
+        if self.fusion == "mix":
+            return self._mixed(query, k, dict(self.corpus.search_dense(vector, pool)))
+        found = self.pool(query, vector, pool)
+        scores = found.features @ ranking.weights()
+        best = np.argsort(-scores, kind="stable")[:k]
+        # Passage.score stays in [0, 1] as before (1 = the best of the pool), for the answerer's features.
+        shown = _min_max(dict(enumerate(scores.tolist())))
+        return [Passage(c.id, c.path, c.start, c.end, c.text, shown[i], float(found.features[i, 0]), found.keyword[i])
+                for i in best for c in [found.chunks[i]]]
+
+    def pool(self, query: str, vector: np.ndarray, size: int) -> Pool:
+        """The `size` nearest chunks and the `size` best BM25 matches, with the ranking features of each."""
+        ids = [cid for cid, _ in self.corpus.search_dense(vector, size)]
+        match = self.corpus.keywords.match(query)
+        if match is not None:
+            best = np.argpartition(-match.scores, min(size, len(match.scores) - 1))[:size]
+            ids += self.corpus.keywords.ids_at(best[match.scores[best] > 0])
+        ids = list(dict.fromkeys(ids))
+        chunks, vectors = self.corpus.chunks(ids), self.corpus.catalog.vectors(ids)
+        layout = self.corpus.keywords.layout()
+        ids = [cid for cid in ids if cid in chunks and cid in vectors]
+        rows = [layout.row_of.get(cid, -1) for cid in ids]
+        candidates = [ranking.Candidate(cid, chunks[cid].text, tuple(e - chunks[cid].start for _, e in chunks[cid].sentences),
+                                        *vectors[cid], row, int(layout.document_of_row[row]) if row >= 0 else -1)
+                      for cid, row in zip(ids, rows)]
+        keyword = [float(match.scores[row]) if match is not None and row >= 0 else 0.0 for row in rows]
+        features = ranking.features(vector, match, layout, self.corpus.keywords.row_terms(), candidates)
+        return Pool([chunks[cid] for cid in ids], features, keyword)
+
+    def _mixed(self, query: str, k: int, dense: dict[str, float]) -> list[Passage]:
+        keyword = dict(self.corpus.search_keywords(query, max(self.candidates, k)))
         fused = _mix(_min_max(dense), _min_max(keyword), self.keyword_weight)
         best = sorted(fused, key=fused.get, reverse=True)[:k]
         chunks = self.corpus.chunks(best)

@@ -30,7 +30,9 @@ class Settings:
     chunk_tokens: int = _setting(200, "Largest chunk, in word-pieces (the model reads at most 256).")
     chunk_overlap: int = _setting(1, "Sentences shared by neighbouring chunks.")
     candidates: int = _setting(30, "Chunks each retriever (dense, keyword) proposes before fusion.")
-    keyword_weight: float = _setting(0.3, "Weight of the BM25 score in the fused score (dense gets the rest).")
+    fusion: str = _setting("learned", "How dense and BM25 candidates are combined: learned (a small trained ranker over "
+                           "dense, sentence and keyword evidence) or mix (min-max score mixing).", choices=("learned", "mix"))
+    keyword_weight: float = _setting(0.3, "With fusion=mix: weight of the BM25 score in the fused score (dense gets the rest).")
     top_k: int = _setting(5, "Passages the answerer reads and the answer shows.")
     max_sentences: int = _setting(2, "Most sentences quoted in one answer.")
     abstain_threshold: float = _setting(0.4, "Abstain when the learned probability that the documents answer is below this.")

@@ -63,10 +63,10 @@ class Catalog:
             return [r[0] for r in self._db.execute("SELECT id FROM chunks ORDER BY path, seq")]
         return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE path=? ORDER BY seq", (path,))]
 
-    def keyword_texts(self) -> tuple[list[str], list[str]]:
-        """(ids, title-prefixed texts) of all chunks, for the keyword index."""
-        rows = self._db.execute("SELECT id, title, text FROM chunks ORDER BY path, seq").fetchall()
-        return [r[0] for r in rows], [_with_title(r[1], r[2]) for r in rows]
+    def keyword_texts(self) -> tuple[list[str], list[str], list[str]]:
+        """(ids, title-prefixed texts, document paths) of all chunks, for the keyword index."""
+        rows = self._db.execute("SELECT id, title, text, path FROM chunks ORDER BY path, seq").fetchall()
+        return [r[0] for r in rows], [_with_title(r[1], r[2]) for r in rows], [r[3] for r in rows]
 
     def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
         """Chunks by id (unknown ids are left out)."""
@@ -83,6 +83,14 @@ class Catalog:
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(f"SELECT id, sentence_vectors FROM chunks WHERE id IN ({marks})", ids)
         return {r[0]: np.frombuffer(r[1], dtype=np.float16).reshape(-1, 384).astype(np.float32) for r in rows}
+
+    def vectors(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per chunk id, its unit vector and its sentences' unit vectors."""
+        ids = list(ids)
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT id, vector, sentence_vectors FROM chunks WHERE id IN ({marks})", ids)
+        return {r[0]: (np.frombuffer(r[1], dtype=np.float32),
+                       np.frombuffer(r[2], dtype=np.float16).reshape(-1, 384).astype(np.float32)) for r in rows}
 
     def cached_vectors(self, embed_keys: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
         """embed_key → (vector, sentence vectors) of chunks already embedded with that input."""

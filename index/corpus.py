@@ -97,7 +97,7 @@ class Corpus:
                 self.remove(path, rebuild_keywords=False)
                 report.removed.append(path)
         self._repair()
-        if report.added or report.updated or report.removed or not (self.keywords.folder / "ids.json").exists():
+        if report.added or report.updated or report.removed or not self.keywords.is_current():
             self.keywords.rebuild(*self.catalog.keyword_texts())
         return report
 

@@ -1,74 +1,188 @@
 """BM25 keyword search over chunk texts, with English stemming and stop words, persisted to disk."""
 
 import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's token pattern
+
+
+@dataclass(frozen=True)
+class KeywordMatch:
+    """How a query meets the index: every row's BM25 score, and which rows hold each query term."""
+
+    terms: list[str]  # distinct query terms the index knows, in query order
+    term_ids: np.ndarray  # their vocabulary ids
+    idf: np.ndarray  # one per term
+    scores: np.ndarray  # BM25 score of every row
+    rows: list[np.ndarray]  # per term, the rows that contain it
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """Where each chunk sits: its row, and each row's document as a small integer with its chunk count."""
+
+    row_of: dict[str, int]
+    document_of_row: np.ndarray
+    document_sizes: np.ndarray
+
+    @classmethod
+    def build(cls, ids: list[str], groups: list[str]) -> "RowLayout":
+        """From the index's row ids and per-row document names."""
+        number: dict[str, int] = {}
+        of_row = np.array([number.setdefault(g, len(number)) for g in groups], dtype=np.int64)
+        return cls({cid: row for row, cid in enumerate(ids)}, of_row, np.bincount(of_row, minlength=len(number)))
+
+
+@dataclass(frozen=True)
+class RowTerms:
+    """Each row's terms in order (vocabulary ids) with their character offsets in the indexed text."""
+
+    term: np.ndarray
+    start: np.ndarray
+    bounds: np.ndarray  # row r's terms are term[bounds[r]:bounds[r + 1]]
+    length: np.ndarray  # characters of each row's indexed text
+
+    def of(self, row: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """(term ids, offsets, text length) of one row."""
+        first, last = self.bounds[row], self.bounds[row + 1]
+        return self.term[first:last], self.start[first:last], int(self.length[row])
+
+
+@dataclass
+class _State:
+    ids: list[str]
+    groups: list[str]
+    bm25: object = None
+    rows: RowTerms | None = None
+    layout: RowLayout | None = field(default=None)
 
 
 class KeywordIndex:
     """bm25s index whose rows are chunk ids; rebuilt after each ingest that changes anything.
 
     >>> keywords = KeywordIndex(Path(".footnote/keywords"))
-    >>> keywords.rebuild(["c1"], ["The expulsion of 37 operatives"])
+    >>> keywords.rebuild(["c1"], ["The expulsion of 37 operatives"], ["article.txt"])
     >>> keywords.search("operatives expelled", 5)
     [('c1', 0.6...)]
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._ids: list[str] = []
-        self._bm25 = None
-        self._stemmer = None
+        self._state: _State | None = None
 
-    def rebuild(self, ids: list[str], texts: list[str]) -> None:
-        """Index these chunks (replacing all earlier ones) and save to disk."""
+    def rebuild(self, ids: list[str], texts: list[str], groups: list[str] | None = None) -> None:
+        """Index these chunks (replacing all earlier ones) and save to disk; `groups` names each
+        row's document (each row is its own document when not given)."""
         import bm25s
 
-        bm25 = bm25s.BM25()
         self.folder.mkdir(parents=True, exist_ok=True)
+        state = _State(list(ids), list(groups) if groups is not None else list(ids))
         if texts:
-            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stem(), show_progress=False)
-            bm25.index(tokens, show_progress=False)
-            bm25.save(str(self.folder))
-        (self.folder / "ids.json").write_text(json.dumps(list(ids)))
-        # Swap both at once so a concurrent search never pairs new rows with old ids.
-        self._bm25, self._ids = bm25, list(ids)
+            split = [term_positions(text) for text in texts]
+            state.bm25 = bm25s.BM25()
+            state.bm25.index([stems for stems, _ in split], show_progress=False)
+            state.bm25.save(str(self.folder))
+            vocabulary = state.bm25.vocab_dict
+            state.rows = RowTerms(
+                np.array([vocabulary[s] for stems, _ in split for s in stems], dtype=np.int32),
+                np.array([p for _, starts in split for p in starts], dtype=np.int32),
+                np.cumsum([0] + [len(stems) for stems, _ in split], dtype=np.int64),
+                np.array([len(text) for text in texts], dtype=np.int32))
+            np.savez(self.folder / "terms.npz", **vars(state.rows))
+        (self.folder / "groups.json").write_text(json.dumps(state.groups))
+        (self.folder / "ids.json").write_text(json.dumps(state.ids))
+        self._state = state  # one swap: a concurrent search never pairs new rows with old ids
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Up to k (chunk id, BM25 score) pairs with a positive score, best first."""
-        self._load()
-        if not self._ids:
+        match = self.match(query)
+        if match is None:
             return []
-        import bm25s
+        top = np.argsort(-match.scores)[:k]
+        ids = self._loaded().ids
+        return [(ids[i], float(match.scores[i])) for i in top if match.scores[i] > 0]
 
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stem(), show_progress=False,
-                                return_ids=False)[0]
-        known = [t for t in tokens if t in self._bm25.vocab_dict]
+    def match(self, query: str) -> KeywordMatch | None:
+        """Scores and term postings of `query`; None when it shares no term with the index."""
+        state = self._loaded()
+        if state.bm25 is None:
+            return None
+        vocabulary = state.bm25.vocab_dict
+        known = [t for t in dict.fromkeys(term_positions(query)[0]) if t in vocabulary]
         if not known:
-            return []
-        scores = self._bm25.get_scores(known)
-        top = np.argsort(-scores)[:k]
-        return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]
+            return None
+        term_ids = np.array([vocabulary[t] for t in known], dtype=np.int64)
+        indptr, indices = state.bm25.scores["indptr"], state.bm25.scores["indices"]
+        rows = [indices[indptr[i]:indptr[i + 1]] for i in term_ids]
+        count = len(state.ids)
+        idf = np.array([math.log(1 + (count - len(r) + 0.5) / (len(r) + 0.5)) for r in rows])
+        scores = np.asarray(state.bm25.get_scores(term_ids.tolist()), dtype=np.float32)
+        return KeywordMatch(known, term_ids, idf, scores, rows)
+
+    def is_current(self) -> bool:
+        """False when the index is missing or was written by an older version of this class."""
+        return all((self.folder / name).is_file() for name in ("ids.json", "groups.json", "terms.npz"))
 
     def ids(self) -> list[str]:
         """Chunk ids in the index, in row order."""
-        self._load()
-        return list(self._ids)
+        return list(self._loaded().ids)
 
-    def _load(self) -> None:
-        if self._bm25 is not None:
-            return
-        ids_file = self.folder / "ids.json"
-        self._ids = json.loads(ids_file.read_text()) if ids_file.is_file() else []
-        if self._ids:
+    def ids_at(self, rows: np.ndarray) -> list[str]:
+        """Chunk ids of some rows."""
+        ids = self._loaded().ids
+        return [ids[row] for row in rows]
+
+    def layout(self) -> RowLayout:
+        """Rows and documents of the indexed chunks (computed once per index version)."""
+        state = self._loaded()
+        if state.layout is None:
+            state.layout = RowLayout.build(state.ids, state.groups)
+        return state.layout
+
+    def row_terms(self) -> RowTerms | None:
+        """The terms of every row in order, for phrase and per-sentence matching."""
+        return self._loaded().rows
+
+    def _loaded(self) -> _State:
+        state = self._state
+        if state is not None:
+            return state
+        ids_file, groups_file, terms_file = (self.folder / n for n in ("ids.json", "groups.json", "terms.npz"))
+        ids = json.loads(ids_file.read_text()) if ids_file.is_file() else []
+        state = _State(ids, json.loads(groups_file.read_text()) if groups_file.is_file() else list(ids))
+        if ids:
             import bm25s
 
-            self._bm25 = bm25s.BM25.load(str(self.folder))
+            state.bm25 = bm25s.BM25.load(str(self.folder))
+            if terms_file.is_file():
+                with np.load(terms_file) as arrays:
+                    state.rows = RowTerms(**{name: arrays[name] for name in arrays.files})
+            self._state = state
+        return state
 
-    def _stem(self):
-        if self._stemmer is None:
-            import Stemmer
 
-            self._stemmer = Stemmer.Stemmer("english")
-        return self._stemmer
+def term_positions(text: str) -> tuple[list[str], list[int]]:
+    """Stemmed words of `text` without stop words, in order, with where each starts: what the index
+    stores and matches (bm25s's own token pattern, stop list and Snowball English stemmer)."""
+    found = [(m.start(), w) for m in _TOKEN.finditer(text) if (w := m.group().lower()) not in _stopwords()]
+    return _stemmer().stemWords([word for _, word in found]), [start for start, _ in found]
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")

@@ -1,0 +1,122 @@
+"""Retrieval: the keyword index's matches and word positions, the ranker's features, and the fused ranking."""
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant import ranking
+from assistant.retriever import HybridRetriever
+from index.keyword_index import KeywordIndex, RowLayout, term_positions
+
+TEXTS = ["Vitamin D deficiency\nLow vitamin D levels raise fracture risk. Sunlight helps.",
+         "Vitamin D deficiency\nSupplements restore levels within weeks.",
+         "Lighthouses\nThe keeper counted 412 ships during the storm."]
+GROUPS = ["vitd.txt", "vitd.txt", "light.txt"]
+
+
+@pytest.fixture
+def keywords(tmp_path) -> KeywordIndex:
+    index = KeywordIndex(tmp_path / "bm25")
+    index.rebuild(["a", "b", "c"], TEXTS, GROUPS)
+    return index
+
+
+def test_keyword_index_survives_a_reload_with_postings_groups_and_word_positions(keywords, tmp_path):
+    reloaded = KeywordIndex(tmp_path / "bm25")
+    assert reloaded.is_current() and reloaded.ids() == ["a", "b", "c"]
+    match = reloaded.match("Which vitamin deficiency raises fracture risk?")
+    assert match.terms == ["vitamin", "defici", "rais", "fractur", "risk"]
+    assert [sorted(rows.tolist()) for rows in match.rows] == [[0, 1], [0, 1], [0], [0], [0]]
+    assert match.idf[3] > match.idf[0] > 0  # a rarer term weighs more
+    assert reloaded.search("fracture", 3)[0][0] == "a"
+    layout = reloaded.layout()
+    assert layout.row_of == {"a": 0, "b": 1, "c": 2}
+    assert layout.document_of_row.tolist() == [0, 0, 1] and layout.document_sizes.tolist() == [2, 1]
+    terms, starts, length = reloaded.row_terms().of(2)
+    stems, offsets = term_positions(TEXTS[2])
+    vocabulary = reloaded._loaded().bm25.vocab_dict
+    assert terms.tolist() == [vocabulary[s] for s in stems] and starts.tolist() == offsets
+    assert length == len(TEXTS[2]) and TEXTS[2][starts[-1]:].startswith("storm")
+
+
+def test_keyword_index_without_shared_words_or_rows(keywords, tmp_path):
+    assert keywords.match("the of and") is None and keywords.search("zebra", 5) == []
+    empty = KeywordIndex(tmp_path / "empty")
+    empty.rebuild([], [])
+    assert empty.match("vitamin") is None and empty.search("vitamin", 5) == []
+    legacy = KeywordIndex(tmp_path / "legacy")
+    legacy.rebuild(["a"], ["text"])
+    (legacy.folder / "terms.npz").unlink()
+    assert not KeywordIndex(legacy.folder).is_current()  # ingest rebuilds an index of an older version
+
+
+def _candidate(keywords: KeywordIndex, row: int, chunk_text: str, vector, sentences) -> ranking.Candidate:
+    ends = tuple(chunk_text.index(s) + len(s) for s in sentences)
+    layout = keywords.layout()
+    return ranking.Candidate(keywords.ids()[row], chunk_text, ends, np.asarray(vector, float),
+                             np.asarray([vector] * len(sentences), float), row, int(layout.document_of_row[row]))
+
+
+def test_features_measure_coverage_phrases_and_the_document(keywords):
+    vector = np.array([1.0, 0.0])
+    first = _candidate(keywords, 0, TEXTS[0].split("\n", 1)[1], [0.8, 0.6],
+                       ["Low vitamin D levels raise fracture risk.", "Sunlight helps."])
+    second = _candidate(keywords, 1, TEXTS[1].split("\n", 1)[1], [0.6, 0.8], ["Supplements restore levels within weeks."])
+    match = keywords.match("Does vitamin deficiency raise fracture risk?")
+    rows = ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [first, second])
+    named = [dict(zip(ranking.FEATURES, row)) for row in rows]
+    assert named[0]["dense"] == pytest.approx(0.8) and named[0]["sentence"] == pytest.approx(0.8)
+    assert named[0]["coverage"] == pytest.approx(1.0)  # the title line counts for the chunk
+    assert 0 < named[1]["coverage"] < 1 and named[1]["rare_term"] == 0
+    assert named[1]["document_coverage"] == pytest.approx(1.0)  # its document says it all, elsewhere
+    # Sentence coverage leaves out the title line: "deficiency" sits there, not in the sentence.
+    assert named[0]["best_sentence"] == pytest.approx(0.8 + 1 - match.idf[1] / match.idf.sum())
+    assert named[0]["bigrams"] > named[1]["bigrams"] > 0  # "fracture risk" side by side; both titles say "vitamin D deficiency"
+    assert named[0]["keyword"] > named[1]["keyword"]
+    assert named[0]["document_chunks"] == pytest.approx(np.log(2))
+    no_words = ranking.features(vector, None, keywords.layout(), keywords.row_terms(), [first])
+    assert no_words[0, 2:5].tolist() == [0, 0, 0] and no_words[0, 5] == pytest.approx(0.8)
+
+
+def test_a_chunk_missing_from_the_keyword_index_is_read_on_the_spot(keywords):
+    vector = np.array([1.0, 0.0])
+    stray = ranking.Candidate("new", "Fracture risk falls with vitamin D.", (35,), vector, vector[None, :], -1, -1)
+    match = keywords.match("vitamin fracture risk")
+    row = ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [stray])[0]
+    assert row[2] == 0 and row[3] == 0  # not in the index: no BM25, no postings
+    assert row[5] == pytest.approx(2.0)  # but its one sentence holds every query term
+    assert row[7] == pytest.approx(row[3]) and row[8] == 0
+
+
+def test_layout_numbers_documents_in_order_of_appearance():
+    layout = RowLayout.build(["x", "y", "z"], ["b.txt", "a.txt", "b.txt"])
+    assert layout.document_of_row.tolist() == [0, 1, 0] and layout.document_sizes.tolist() == [2, 1]
+
+
+def test_shipped_weights_match_the_features():
+    shipped = json.loads(ranking.WEIGHTS_FILE.read_text())["weights"]
+    assert set(shipped) == set(ranking.FEATURES) and ranking.weights().shape == (len(ranking.FEATURES),)
+
+
+@pytest.mark.parametrize("fusion", ["learned", "mix"])
+def test_both_fusions_rank_the_answering_passage_first(sample_assistant, fusion):
+    retriever = HybridRetriever(sample_assistant.corpus, candidates=30, fusion=fusion)
+    passages = retriever.retrieve("How many operatives were expelled to the United States?", 3)
+    assert len(passages) == 3 and "37 operatives" in passages[0].text
+    scores = [p.score for p in passages]
+    assert scores == sorted(scores, reverse=True) and all(0.0 <= s <= 1.0 for s in scores) and scores[0] == 1.0
+    assert passages[0].keyword > 0 and 0 < passages[0].dense <= 1
+
+
+def test_retrieval_returns_what_there_is(sample_assistant):
+    corpus = sample_assistant.corpus
+    everything = HybridRetriever(corpus, candidates=5).retrieve("security cooperation", 500)
+    assert len(everything) == corpus.status()["chunks"] == len({p.chunk_id for p in everything})
+    foreign = HybridRetriever(corpus).retrieve("¿Cuántos operativos fueron expulsados?", 2)
+    assert len(foreign) == 2  # no shared words: dense alone still ranks
+
+
+def test_unknown_fusion_is_refused(sample_assistant):
+    with pytest.raises(ValueError, match="fusion"):
+        HybridRetriever(sample_assistant.corpus, fusion="rrf")
