@@ -30,7 +30,7 @@ test: install browser
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: install
-	$(PY) bench/ask_latency.py
+	$(PY) bench/run.py
 
 clean:
 	rm -rf .footnote

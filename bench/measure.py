@@ -1,0 +1,48 @@
+"""Timing helpers: latency summaries, peak memory, machine load and process-start-to-first-answer."""
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from evals.metrics import percentile  # noqa: E402
+
+
+def latency(milliseconds: Sequence[float]) -> dict[str, float]:
+    """latency_ms_p50 / latency_ms_p95 of a list of per-query times."""
+    return {"latency_ms_p50": round(percentile(milliseconds, 50), 2),
+            "latency_ms_p95": round(percentile(milliseconds, 95), 2)}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, MB (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def load_average() -> str:
+    """`uptime`'s load averages, to read the figures against."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min, {os.cpu_count()} cores)"
+
+
+def first_output_seconds(command: Sequence[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> float:
+    """Wall time from starting `command` to its first line on stdout; the process must then exit 0."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True)
+    line = process.stdout.readline()
+    elapsed = time.perf_counter() - started
+    _, errors = process.communicate(timeout=timeout)
+    if process.returncode or not line.strip():
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {errors.strip()[-500:]}")
+    return elapsed
+
+
+def median(values: Sequence[float]) -> float:
+    """Median, rounded for the report."""
+    return round(statistics.median(values), 3)
