@@ -1,0 +1,56 @@
+"""The benchmark's bookkeeping: which peer variant counts, ratios, goal checks, and cut-down datasets."""
+
+import sys
+
+import pytest
+
+from tests.conftest import EVALSETS, ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+import corpora  # noqa: E402
+import report  # noqa: E402
+
+
+def _figures(ndcg: float, hit1: float, hit5: float, cps: float, p50: float, p95: float, cold: float, rss: float) -> dict:
+    return {"scifact": {"ndcg@10": ndcg, "recall@100": 0.9, "ingest_chunks_per_s": cps, "reingest_s": 1.0,
+                        "chunks": 100, "latency_ms_p50": p50, "latency_ms_p95": p95, "peak_rss_mb": rss},
+            "squad": {"hit@1": hit1, "hit@5": hit5, "mrr@10": 0.8},
+            "sample": {"latency_ms_p50": p50, "latency_ms_p95": p95, "cold_start_s": cold}}
+
+
+def test_the_peer_is_the_better_variant_on_each_metric_and_ratios_divide_by_it():
+    dense = _figures(0.69, 0.62, 0.87, 30.0, 20.0, 25.0, 6.0, 700.0)
+    hybrid = _figures(0.72, 0.71, 0.93, 29.0, 30.0, 40.0, 7.0, 750.0)
+    peer = report.better_peer(dense, hybrid)
+    assert peer["scifact"]["ndcg@10"] == 0.72 and peer["squad"]["hit@1"] == 0.71  # higher is better
+    assert peer["scifact"]["ingest_chunks_per_s"] == 30.0
+    assert peer["scifact"]["latency_ms_p50"] == 20.0 and peer["sample"]["cold_start_s"] == 6.0  # lower is better
+    ours = _figures(0.75, 0.82, 0.97, 80.0, 15.0, 20.0, 2.0, 400.0)
+    assert report.ratios(ours, peer)["scifact"]["ingest_chunks_per_s"] == pytest.approx(80 / 30, abs=1e-3)
+
+
+def test_goals_follow_the_issue_including_the_hybrid_latency_bar():
+    dense = _figures(0.69, 0.62, 0.87, 30.0, 20.0, 25.0, 6.0, 700.0)
+    hybrid = _figures(0.72, 0.71, 0.93, 29.0, 30.0, 40.0, 7.0, 750.0)
+    ours = _figures(0.749, 0.86, 0.97, 61.0, 25.0, 60.0, 3.9, 801.0)
+    summary = report.summarize({"ours": ours, "peer-dense": dense, "peer-hybrid": hybrid},
+                               {"started": "now", "minutes": 1, "load_before": "0", "load_after": "0", "quick": True})
+    met = {g["goal"]: g["met"] for g in summary["goals"]}
+    assert not met["SciFact nDCG@10 >= 0.75"] and not met["SciFact nDCG@10 >= peer + 0.03"]
+    assert met["SQuAD-open hit@1 >= 0.85"] and met["SQuAD-open hit@5 >= 0.97"]
+    assert met["ingest chunks/s >= 2x peer"]  # 61 >= 2 x 30
+    assert met["scifact answer p50 <= hybrid peer retrieval p50 (ms)"]  # 25 <= 30, though dense is at 20
+    assert not met["scifact answer p95 <= 2x its p50 (ms)"]  # 60 > 50
+    assert met["cold footnote ask <= 4 s"] and not met["peak RSS serving SciFact <= 800 MB"]
+    table = report.markdown(summary)
+    assert "| scifact | ndcg@10 | 0.749 | 0.72 |" in table and "| cold footnote ask <= 4 s | 3.9 | 4.0 | yes |" in table
+
+
+def test_a_quick_dataset_keeps_every_relevant_document():
+    if not (EVALSETS / "scifact").is_dir():
+        pytest.skip("../shared/evalsets is not here")
+    small = corpora.load("scifact", EVALSETS, questions=5, docs=20)
+    kept = {doc_id for doc_id, _, _ in small.docs}
+    assert len(small.questions) == 5 and len(kept) >= 20
+    assert all(set(gold) <= kept for _, gold in small.questions)
