@@ -95,6 +95,6 @@ def gather_candidates(corpus: Corpus, passages: list[Passage]) -> list[Candidate
             key = (chunk.path, start)
             if key not in seen:
                 previous = texts[i - 1] if i else ""
-                seen[key] = Candidate(chunk.path, start, end, text, previous,
-                                      vectors[chunk.id][i], passage, rank)
+                seen[key] = Candidate(chunk.path, start, end, text, previous, vectors[chunk.id][i],
+                                      vectors[chunk.id][i - 1] if i else None, passage, rank)
     return list(seen.values())

@@ -34,6 +34,7 @@ class Candidate:
     text: str
     previous: str
     vector: np.ndarray
+    previous_vector: np.ndarray | None
     passage: Passage
     rank: int
 
@@ -71,11 +72,11 @@ def sentence_features(question: QuestionTerms, vector: np.ndarray, candidates: l
     """One row of SENTENCE_FEATURES per candidate."""
     weights = question.weights
     total = sum(weights.values()) or 1.0
-    cosines = np.array([float(c.vector @ vector) for c in candidates])
     rows = []
-    for candidate, cosine in zip(candidates, cosines):
+    for candidate in candidates:
         terms = content_terms(candidate.text)
         pronoun = bool(_PRONOUN_START.match(candidate.text))
+        cosine = _cosine(candidate, vector, pronoun)
         present = set(terms) | (_named(candidate.previous) if pronoun else set())
         context = present | set(content_terms(candidate.previous))
         signals = type_signals(candidate.text, question.words)
@@ -96,6 +97,15 @@ def sentence_features(question: QuestionTerms, vector: np.ndarray, candidates: l
         matrix[:, 1] = matrix[:, 0] - matrix[:, 0].max()
         matrix[:, 3] = matrix[:, 2] - matrix[:, 2].max()
     return matrix
+
+
+def _cosine(candidate: Candidate, vector: np.ndarray, pronoun: bool) -> float:
+    """The sentence's cosine; a "He…"/"It…" sentence may also count with the sentence it refers back to."""
+    own = float(candidate.vector @ vector)
+    if not pronoun or candidate.previous_vector is None:
+        return own
+    pair = candidate.vector + candidate.previous_vector
+    return max(own, float(pair @ vector) / (float(np.linalg.norm(pair)) or 1.0))
 
 
 def _named(sentence: str) -> set[str]:
