@@ -4,6 +4,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ui.chat_handlers import respond
 from ui.guarded import GuardedAssistant
 from ui.locks import ReadWriteLock
 
@@ -62,3 +63,18 @@ def test_a_waiting_writer_goes_before_new_readers():
     for thread in (first, waiting, late):
         thread.join(5)
     assert order == ["first reader", "writer", "late reader"]
+
+
+def test_the_waiting_frame_shows_only_when_an_answer_is_slow(sample_assistant):
+    service = GuardedAssistant(sample_assistant)
+    assert service.warm_up() is None
+    quick = list(respond(service, SAMPLE_QUESTION, [], 5, 2))
+    assert "fn-pending" not in quick[0][0] and "fn-cite" in quick[0][0]
+    assert quick[0][2] == ""  # the question box is cleared by the first update either way
+
+    with service._lock.exclusive():  # an ingest holds the index: the question must wait and say so
+        slow = respond(service, SAMPLE_QUESTION, [], 5, 2)
+        first = next(slow)
+    assert "Waiting for indexing to finish" in first[0] and first[2] == ""
+    rest = list(slow)
+    assert "fn-cite" in rest[-1][0] and len(rest[-1][1]) == 1

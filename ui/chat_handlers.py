@@ -3,6 +3,7 @@
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from html import escape
 
 import gradio as gr
@@ -18,6 +19,10 @@ from ui.render_source import Span, document_html, missing_html, placeholder_html
 log = logging.getLogger(__name__)
 # Pause between streamed sentences: long enough to read as streaming, short against the 1 s budget.
 STREAM_PAUSE_S = 0.05
+# The "answering…" frame shows only when an answer takes longer than this: the usual 20 ms answer
+# then arrives in one update instead of flashing a placeholder and costing a round trip first.
+PENDING_AFTER_S = 0.15
+_ANSWERING = ThreadPoolExecutor(max_workers=8, thread_name_prefix="footnote-answer")
 MISSING_WEIGHTS = ("The answerer's learned weights (assistant/answerer_weights.json) are missing, "
                    "so questions can't be answered yet.")
 
@@ -55,18 +60,22 @@ def respond(service: GuardedAssistant, question: str, turns: list[Turn] | None, 
         yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return
     index = len(turns)
-    yield conversation_html(done + [pending_html(index, question, service.indexing)]), turns, "", gr.skip()
+    answering = _ANSWERING.submit(ask_checked, service, question, turns, top_k, max_sentences)
+    cleared = not wait([answering], PENDING_AFTER_S).done
+    if cleared:
+        yield conversation_html(done + [pending_html(index, question, service.indexing)]), turns, "", gr.skip()
     try:
-        answer = ask_checked(service, question, turns, top_k, max_sentences)
+        answer = answering.result()
     except gr.Error as error:
         gr.Warning(error.message)
         yield conversation_html(done), turns, question, gr.skip()
         return
     for shown in range(1, len(sentences(answer["answer"]))):
-        yield conversation_html(done + [turn_html(index, answer, shown)]), gr.skip(), gr.skip(), gr.skip()
+        yield conversation_html(done + [turn_html(index, answer, shown)]), gr.skip(), gr.skip() if cleared else "", gr.skip()
+        cleared = True
         time.sleep(STREAM_PAUSE_S)
     turns.append(answer)
-    yield conversation_html(done + [turn_html(index, answer)]), turns, gr.skip(), _export_button(turns)
+    yield conversation_html(done + [turn_html(index, answer)]), turns, gr.skip() if cleared else "", _export_button(turns)
 
 
 def api_ask(service: GuardedAssistant, question: str, turns: list[Turn] | None, top_k: float,
