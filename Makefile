@@ -29,8 +29,10 @@ run: install
 test: install browser
 	$(PY) -m pytest -q -p no:cacheprovider
 
-bench: install
+# Footnote vs the llama-index peer (bench/results/latest.{json,md}), then the web page's first answer.
+bench: install browser
 	$(PY) bench/run.py
+	$(PY) bench/ui_first_answer.py --out bench/results/ui_first_answer.json
 
 clean:
 	rm -rf .footnote
