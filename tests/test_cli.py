@@ -57,6 +57,14 @@ def test_question_in_another_script_abstains_with_a_note(footnote, sources):
     assert "Latin script" in answer["note"]
 
 
+def test_asking_before_anything_is_indexed_says_to_ingest(footnote):
+    result = footnote("ask", "How many operatives were expelled?")
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == ["The documents don't answer this.",
+                                          "  (Nothing is indexed yet for this model: run `footnote ingest`, "
+                                          "or add documents in the web chat.)"]
+
+
 def test_missing_path_exits_2_but_indexes_the_rest(footnote, sources, tmp_path):
     result = footnote("ingest", str(sources), str(tmp_path / "nope.txt"))
     assert result.returncode == 2
