@@ -49,3 +49,12 @@ def sample_assistant(tmp_path_factory, models_dir) -> Assistant:
     assistant = Assistant(Settings().replace(data_dir=root / "data", models_dir=models_dir))
     assistant.ingest([folder])
     return assistant
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium, one per test module (skips when it is not installed)."""
+    from tests.ui_browser import chromium
+
+    with chromium() as running:
+        yield running

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ui_browser import (PageWatch, ask, chromium, open_chat, open_chat_tab, open_documents_tab, record_streaming,
-                        streamed_states, upload)
+from ui_browser import (ask, open_chat_tab, open_documents_tab, record_streaming, streamed_states, upload,
+                        watched_page)
 from ui_server import SAMPLE_QUESTION, UNANSWERABLE, running_app
 
 pytestmark = pytest.mark.timeout(300)
@@ -27,25 +27,10 @@ def app(tmp_path_factory, models_dir):
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as running:
-        yield running
-
-
 @pytest.fixture
 def page(browser, app):
-    """A fresh browser session on the chat; fails the test if the page reached off the machine,
-    opened a dialog or threw."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.watch = PageWatch(page)
-    open_chat(page, app.url)
-    yield page
-    context.close()
-    assert page.watch.external == [], "the page loaded something from off the machine"
-    assert page.watch.dialogs == [], "a dialog fired"
-    assert page.watch.errors == []
+    with watched_page(browser, app.url, accept_downloads=True) as page:
+        yield page
 
 
 def _text(locator) -> str:

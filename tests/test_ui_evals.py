@@ -6,7 +6,7 @@ import pytest
 from gradio_client import Client
 
 from evals.api import load_run
-from ui_browser import ANSWER_TIMEOUT_MS, PageWatch, ask, chromium, open_chat
+from ui_browser import ANSWER_TIMEOUT_MS, ask, watched_page
 from ui_server import ROOT, SAMPLE_QUESTION, running_app
 
 pytestmark = pytest.mark.timeout(240)
@@ -20,21 +20,10 @@ def app(tmp_path_factory, models_dir):
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as running:
-        yield running
-
-
 @pytest.fixture
 def page(browser, app):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.watch = PageWatch(page)
-    open_chat(page, app.url)
-    yield page
-    context.close()
-    assert page.watch.external == [] and page.watch.dialogs == [] and page.watch.errors == []
+    with watched_page(browser, app.url) as page:
+        yield page
 
 
 def _text(locator) -> str:

@@ -52,6 +52,21 @@ class PageWatch:
         dialog.dismiss()
 
 
+@contextmanager
+def watched_page(browser, url: str, **context_options) -> Iterator:
+    """A fresh browser session on the chat; fails the test if the page reached off the machine,
+    opened a dialog or threw."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, **context_options)
+    page = context.new_page()
+    page.watch = PageWatch(page)
+    open_chat(page, url)
+    yield page
+    context.close()
+    assert page.watch.external == [], "the page loaded something from off the machine"
+    assert page.watch.dialogs == [], "a dialog fired"
+    assert page.watch.errors == []
+
+
 def open_chat(page, url: str) -> None:
     """Load the page and wait until the question box is usable."""
     page.goto(url)
