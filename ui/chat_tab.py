@@ -60,23 +60,22 @@ def build_chat_tab(service: GuardedAssistant) -> ChatParts:
           api_visibility="private", concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY,
           show_progress="hidden")
 
+    # Plain functions, not partials: Gradio finds the EventData parameter through type hints.
     def show_source(conversation_turns: list, event: gr.EventData) -> str:
-        # A plain function, not a partial: Gradio finds the EventData parameter through type hints.
         return handlers.show_source(service, conversation_turns, event)
 
-    for source in (conversation, panel):
-        source.click(show_source, [turns], [panel], api_visibility="private",
-                     concurrency_limit=ASK_CONCURRENCY, show_progress="hidden")
+    def conversation_clicked(conversation_turns: list, event: gr.EventData) -> tuple:
+        # One event per click: [n] or a source opens the panel, "Save to eval set" opens the form.
+        return (show_source(conversation_turns, event), *evals_handlers.start_save(conversation_turns, event))
+
+    answers, target, save = save_inputs
+    conversation.click(conversation_clicked, [turns], [panel, save_form, saved[0], save_turn, answers, saved[1]],
+                       api_visibility="private", concurrency_limit=ASK_CONCURRENCY, show_progress="hidden")
+    panel.click(show_source, [turns], [panel], api_visibility="private", concurrency_limit=ASK_CONCURRENCY,
+                show_progress="hidden")
     # Private, under its own name, so the public "/new_chat" below keeps its exact name.
     new.click(handlers.new_chat, None, [conversation, turns, panel, export, question], api_name="reset_page",
               api_visibility="private")
-
-    def start_save(conversation_turns: list, event: gr.EventData) -> tuple:
-        return evals_handlers.start_save(conversation_turns, event)
-
-    answers, target, save = save_inputs
-    conversation.click(start_save, [turns], [save_form, saved[0], save_turn, answers, saved[1]],
-                       api_visibility="private", show_progress="hidden")
     save.click(partial(evals_handlers.save, settings), [turns, save_turn, answers, target], [saved[1], save_form],
                api_visibility="private", show_progress="hidden")
     _api(service, turns, top_k, max_sentences)
