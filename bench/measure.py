@@ -1,10 +1,10 @@
-"""Timing helpers: latency summaries, peak memory, machine load and process-start-to-first-answer."""
+"""Timing helpers: latency summaries, machine load and process-start-to-first-answer."""
 
 import os
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,11 +20,6 @@ def latency(milliseconds: Sequence[float]) -> dict[str, float]:
             "latency_ms_p95": round(percentile(milliseconds, 95), 2)}
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, MB (Linux reports KiB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def load_average() -> str:
     """`uptime`'s load averages, to read the figures against."""
     one, five, fifteen = os.getloadavg()
@@ -33,13 +28,16 @@ def load_average() -> str:
 
 def first_output_seconds(command: Sequence[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> float:
     """Wall time from starting `command` to its first line on stdout; the process must then exit 0."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True)
-    line = process.stdout.readline()
-    elapsed = time.perf_counter() - started
-    _, errors = process.communicate(timeout=timeout)
-    if process.returncode or not line.strip():
-        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {errors.strip()[-500:]}")
+    # stderr to a file: a child that logs a lot before its first line would fill a pipe and stall.
+    with tempfile.TemporaryFile("w+") as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=env, cwd=cwd, text=True)
+        line = process.stdout.readline()
+        elapsed = time.perf_counter() - started
+        process.communicate(timeout=timeout)
+        if process.returncode or not line.strip():
+            errors.seek(0)
+            raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {errors.read().strip()[-500:]}")
     return elapsed
 
 

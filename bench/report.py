@@ -2,14 +2,15 @@
 
 from typing import Any
 
-LOWER_IS_BETTER = {"reingest_s", "latency_ms_p50", "latency_ms_p95", "cold_start_s", "peak_rss_mb"}
+LOWER_IS_BETTER = {"ingest_s", "reingest_s", "latency_ms_p50", "latency_ms_p95", "cold_start_s", "peak_rss_mb"}
 INFORMATIONAL = {"chunks", "wordpieces_per_chunk"}
 # The arithmetic: MiniLM-L6 costs ~23 MFLOP per word-piece; two Zen 4 cores reach ~800 GOP/s in int8 (VNNI).
 FLOP_PER_WORDPIECE = 23e6
 INT8_PEAK_OPS = 800e9
 ROWS = (  # (corpus, metric) in table order
     ("scifact", "ndcg@10"), ("scifact", "recall@100"), ("squad", "hit@1"), ("squad", "hit@5"), ("squad", "mrr@10"),
-    ("scifact", "ingest_chunks_per_s"), ("scifact", "reingest_s"), ("scifact", "chunks"),
+    # Chunkers differ (ours overlaps a sentence), so the same corpus's ingest time sits beside chunks/s.
+    ("scifact", "ingest_chunks_per_s"), ("scifact", "ingest_s"), ("scifact", "reingest_s"), ("scifact", "chunks"),
     ("sample", "latency_ms_p50"), ("sample", "latency_ms_p95"), ("scifact", "latency_ms_p50"),
     ("scifact", "latency_ms_p95"), ("sample", "cold_start_s"), ("scifact", "peak_rss_mb"),
 )

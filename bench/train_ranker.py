@@ -24,7 +24,6 @@ from peer_llamaindex import hit_at_k, ndcg_at_10
 
 from assistant import ranking
 from assistant.pipeline import Assistant
-from assistant.retriever import HybridRetriever
 from assistant.settings import Settings
 from evals.docids import doc_id
 
@@ -51,15 +50,14 @@ def collect(name: str, work: Path, evalsets: Path) -> list[Question]:
     folder = corpora.write_corpus(dataset.docs, work / "corpora" / name)
     assistant = Assistant(Settings().replace(data_dir=work / name, models_dir=work / "models"))
     print(f"{name}: {assistant.ingest([folder]).summary()}", file=sys.stderr)
-    retriever = HybridRetriever(assistant.corpus, POOL)
     questions = []
     for question, gold in dataset.questions:
-        found = retriever.pool(question, assistant.corpus.embed_query(question), POOL)
-        names = list(dict.fromkeys(doc_id(c.path) for c in found.chunks))
+        found = assistant.retriever.pool(question, assistant.corpus.embed_query(question), POOL)
+        documents = [doc_id(c.path) for c in found.chunks]
+        names = list(dict.fromkeys(documents))
         number = {n: i for i, n in enumerate(names)}
         grades = np.array([gold.get(n, 0) if isinstance(gold, dict) else float(n == gold) for n in names], float)
-        questions.append(Question(name, found.features, np.array([number[doc_id(c.path)] for c in found.chunks]),
-                                  grades, gold, names))
+        questions.append(Question(name, found.features, np.array([number[d] for d in documents]), grades, gold, names))
     return questions
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import corpora
-from measure import peak_rss_mb
+from peer_llamaindex import peak_rss_mb
 
 
 class Ours:
@@ -48,7 +48,7 @@ class Ours:
         sizes = corpus.embedder.count_tokens(corpus.catalog.keyword_texts()[1])  # what the model read, untimed
         return {"chunks": report.chunks_embedded, "seconds": round(seconds, 3),
                 "ingest_chunks_per_s": round(report.chunks_embedded / seconds, 2),
-                "wordpieces_per_chunk": round(sum(min(n + 2, 256) for n in sizes) / max(len(sizes), 1), 1)}
+                "wordpieces_per_chunk": round(sum(n + 2 for n in sizes) / max(len(sizes), 1), 1)}  # with [CLS]/[SEP]
 
     def reingest(self, name: str, folder: str) -> dict:
         """A second ingest of the same, unchanged folder by a fresh process-level Assistant."""
@@ -64,10 +64,9 @@ class Ours:
 
     def rank(self, query: str, depth: int) -> list[str]:
         """Document ids in order of their best passage among the first `depth` passages."""
-        from evals.docids import doc_id
+        from evals.metrics import ranked_documents
 
-        passages = self.assistant.retriever.retrieve(query, depth)
-        return list(dict.fromkeys(doc_id(p.path) for p in passages))
+        return ranked_documents([(p.path, p.start, p.end) for p in self.assistant.retriever.retrieve(query, depth)])
 
     def ask(self, query: str) -> str:
         """A full answer: retrieval, sentence choice, citations."""
@@ -144,7 +143,7 @@ def main() -> None:
             break
         started = time.perf_counter()
         try:
-            result = peak_rss_mb() if op == "rss" else getattr(system, op)(**request)
+            result = round(peak_rss_mb(), 1) if op == "rss" else getattr(system, op)(**request)
             reply = {"result": result, "ms": (time.perf_counter() - started) * 1000}
         except Exception as error:  # reported to the orchestrator, which stops the run
             reply = {"error": f"{type(error).__name__}: {error}", "trace": traceback.format_exc()}
