@@ -41,7 +41,7 @@ def render(run: Run) -> str:
     # Imported sets are all called set.jsonl: the folder names them.
     title = f"Eval report: {set_path.parent.name + '/' if set_path.parent.name else ''}{set_path.name}"
     settings = info.get("settings", {})
-    knobs = ", ".join(f"{k}={settings[k]}" for k in ("top_k", "max_sentences", "candidates", "keyword_weight",
+    knobs = ", ".join(f"{k}={settings[k]}" for k in ("top_k", "max_sentences", "candidates", "fusion", "keyword_weight",
                                                      "abstain_threshold", "precision") if k in settings)
     meta = (f"{len(results)} questions · {info.get('documents', '?')} documents · collection "
             f"{escape(str(info.get('collection', '?')))} · {escape(str(info.get('started', '')))} · "

@@ -79,7 +79,8 @@ def _answer_all(records: list[EvalRecord], assistant: Assistant, locator: Eviden
     settings = assistant.settings
     # Passages of one document collapse into one ranked document, so rank twice as deep for recall@100.
     depth = 2 * DOCUMENT_DEPTH if any(r.relevant for r in records) else RANKING_DEPTH
-    ranker = HybridRetriever(assistant.corpus, max(settings.candidates, depth), settings.keyword_weight)
+    ranker = HybridRetriever(assistant.corpus, max(settings.candidates, depth), settings.keyword_weight,
+                             settings.fusion)
     # One unscored question first: the first ask loads the scorers, which isn't answer latency.
     assistant.ask(records[0].question)
     results = []
