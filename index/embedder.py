@@ -1,6 +1,7 @@
 """Embeds text with all-MiniLM-L6-v2 on the CPU: ONNX Runtime (int8 or fp32) or sentence-transformers."""
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,13 +40,15 @@ class Embedder:
         self._cache_dir, self._threads = cache_dir, threads
         self._runner = None
         self._pool: ThreadPoolExecutor | None = None
+        self._loading = threading.Lock()  # an ingest and a question may both be first to need the session
 
     @property
     def _run(self):
         """The inference session, loaded on first use: an ingest with nothing new never needs it."""
-        if self._runner is None:
-            load = _torch_runner if self.precision == "torch" else _onnx_runner
-            self._runner = load(self.model_dir, self._cache_dir, self.precision, self._threads)
+        with self._loading:
+            if self._runner is None:
+                load = _torch_runner if self.precision == "torch" else _onnx_runner
+                self._runner = load(self.model_dir, self._cache_dir, self.precision, self._threads)
         return self._runner
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -54,10 +57,12 @@ class Embedder:
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         """Character span of each word-piece of `text`, however long."""
-        if self._untruncated is None:
-            # A tokenizer of its own: toggling truncation on the shared one races with queries.
-            self._untruncated = _load_tokenizer(self.model_dir)
-            self._untruncated.no_truncation()
+        with self._loading:
+            if self._untruncated is None:
+                # A tokenizer of its own: toggling truncation on the shared one races with queries.
+                untruncated = _load_tokenizer(self.model_dir)
+                untruncated.no_truncation()
+                self._untruncated = untruncated
         return [span for span in self._untruncated.encode(text).offsets if span != (0, 0)]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -101,8 +106,9 @@ class Embedder:
         workers = self._threads or os.cpu_count() or 1
         if len(batches) < 2 or workers < 2 or self.precision == "torch":
             return map(function, batches)
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="embed")
+        with self._loading:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="embed")
         return self._pool.map(function, batches)
 
 
