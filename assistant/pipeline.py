@@ -85,7 +85,7 @@ class Assistant:
         else:
             answer = Answer(question, ABSTAIN_TEXT, True)
         if answer.abstained:
-            answer.note = _abstention_note(question, bool(passages), bool(passages) or corpus.catalog.counts()[1] > 0)
+            answer.note = _abstention_note(question, indexed=bool(passages))
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                              "total": (done - started) * 1000}
@@ -109,11 +109,14 @@ class Assistant:
         return self._answerer
 
 
-def _abstention_note(question: str, had_passages: bool, indexed: bool) -> str:
-    """Why an abstention happened, where there is more to say than "the documents don't answer"."""
+def _abstention_note(question: str, indexed: bool) -> str:
+    """Why an abstention happened, where there is more to say than "the documents don't answer".
+
+    Dense search returns passages from any non-empty index, so no passages means nothing indexed
+    (also what an index built by another model version looks like: its collection has another name).
+    """
     if not indexed:
-        # Also what an index built by another model version looks like: its collection has another name.
         return "Nothing is indexed yet for this model: run `footnote ingest`, or add documents in the web chat."
     if not any(w.isascii() for w in words(question)):
         return "The question has no word in Latin script; the index and its model read English."
-    return "" if had_passages else "Nothing in the indexed documents matches the question."
+    return ""
