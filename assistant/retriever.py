@@ -9,8 +9,7 @@ from index.document import Chunk
 
 from assistant import ranking
 from assistant.answer import Passage
-
-FUSIONS = ("learned", "mix")
+from assistant.settings import FUSIONS
 
 
 @dataclass(frozen=True)

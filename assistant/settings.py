@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+FUSIONS = ("learned", "mix")  # how HybridRetriever combines dense and keyword candidates
+
 
 class UsageError(ValueError):
     """A problem the user can fix (a bad setting, question or path): exit code 2, one-line reason."""
@@ -31,7 +33,7 @@ class Settings:
     chunk_overlap: int = _setting(1, "Sentences shared by neighbouring chunks.")
     candidates: int = _setting(30, "Chunks each retriever (dense, keyword) proposes before fusion.")
     fusion: str = _setting("learned", "How dense and BM25 candidates are combined: learned (a small trained ranker over "
-                           "dense, sentence and keyword evidence) or mix (min-max score mixing).", choices=("learned", "mix"))
+                           "dense, sentence and keyword evidence) or mix (min-max score mixing).", choices=FUSIONS)
     keyword_weight: float = _setting(0.3, "With fusion=mix: weight of the BM25 score in the fused score (dense gets the rest).")
     top_k: int = _setting(5, "Passages the answerer reads and the answer shows.")
     max_sentences: int = _setting(2, "Most sentences quoted in one answer.")
