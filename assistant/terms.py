@@ -3,6 +3,8 @@
 import re
 from functools import lru_cache
 
+from index.keyword_index import stemmer, stopwords as keyword_stopwords
+
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['\u2019][a-z]+)?|\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                  "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million",
@@ -21,22 +23,13 @@ _TYPE_PATTERNS = (
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """English stop words (bm25s's list, so keyword search and features agree)."""
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN) | {"did", "does", "do", "many", "much", "according", "which", "whose", "how", "what", "when",
+    """English stop words: the keyword index's, so keyword search and features agree, and question words."""
+    return keyword_stopwords() | {"did", "does", "do", "many", "much", "according", "which", "whose", "how", "what", "when",
                                         "where", "who", "whom", "why", "were", "was", "is", "are", "has", "have", "had",
                                         # words about the question or the documents, not their subject
                                         "name", "named", "called", "mention", "mentioned", "article",
                                         "document", "documents", "text", "say", "says", "said", "describe",
                                         "described", "tell", "happen", "happened"}
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
 
 
 def words(text: str) -> list[str]:
@@ -59,7 +52,7 @@ def weighted_terms(text: str) -> dict[str, tuple[float, str]]:
     """Stemmed content terms of `text` → (rarity weight, the word as written)."""
     kept = [w for w in words(text) if w not in stopwords()]
     weights: dict[str, tuple[float, str]] = {}
-    for word, stem in zip(kept, _stemmer().stemWords(kept)):
+    for word, stem in zip(kept, stemmer().stemWords(kept)):
         if stem not in weights or rarity(word) > weights[stem][0]:
             weights[stem] = (rarity(word), word)
     return weights
@@ -73,7 +66,7 @@ def content_words(text: str) -> list[str]:
 def content_terms(text: str) -> list[str]:
     """Stemmed words that are not stop words, in order (numbers kept as written)."""
     kept = [w for w in words(text) if w not in stopwords()]
-    return _stemmer().stemWords(kept)
+    return stemmer().stemWords(kept)
 
 
 def question_type(question: str) -> str:

@@ -170,19 +170,21 @@ class KeywordIndex:
 def term_positions(text: str) -> tuple[list[str], list[int]]:
     """Stemmed words of `text` without stop words, in order, with where each starts: what the index
     stores and matches (bm25s's own token pattern, stop list and Snowball English stemmer)."""
-    found = [(m.start(), w) for m in _TOKEN.finditer(text) if (w := m.group().lower()) not in _stopwords()]
-    return _stemmer().stemWords([word for _, word in found]), [start for start, _ in found]
+    found = [(m.start(), w) for m in _TOKEN.finditer(text) if (w := m.group().lower()) not in stopwords()]
+    return stemmer().stemWords([word for _, word in found]), [start for start, _ in found]
 
 
 @lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
+def stopwords() -> frozenset[str]:
+    """The words the index leaves out: bm25s's English stop list."""
     from bm25s.stopwords import STOPWORDS_EN
 
     return frozenset(STOPWORDS_EN)
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def stemmer():
+    """The Snowball English stemmer the index uses (PyStemmer, shared)."""
     import Stemmer
 
     return Stemmer.Stemmer("english")
