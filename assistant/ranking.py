@@ -31,15 +31,13 @@ FEATURES = (
 
 @dataclass(frozen=True)
 class Candidate:
-    """A chunk in the running: its text and sentence ends, its vectors, and where its document sits."""
+    """A chunk in the running: its text and sentence ends, its vectors, and its keyword-index row."""
 
-    chunk_id: str
     text: str
     sentence_ends: tuple[int, ...]  # offsets into text
     vector: np.ndarray
     sentence_vectors: np.ndarray
     row: int  # keyword-index row, -1 when unknown
-    document: int  # keyword-index document number, -1 when unknown
 
 
 def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, row_terms: RowTerms | None,
@@ -52,7 +50,8 @@ def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, 
     cosines = [c.sentence_vectors @ vector if len(c.sentence_vectors) else np.array([rows[i, 0]])
                for i, c in enumerate(candidates)]
     rows[:, 1] = [s.max() for s in cosines]
-    rows[:, 8] = [math.log(layout.document_sizes[c.document]) if c.document >= 0 else 0.0 for c in candidates]
+    docs = np.array([layout.document_of_row[c.row] if c.row >= 0 else -1 for c in candidates])
+    rows[:, 8] = [math.log(layout.document_sizes[d]) if d >= 0 else 0.0 for d in docs]
     if match is None:
         rows[:, 5] = rows[:, 1]
         return rows
@@ -71,7 +70,6 @@ def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, 
         rows[i, 5] = float((held @ weights + cosines[i]).max())
         # Query terms i, i+1 side by side in the chunk: phrases, names, "vitamin D deficiency".
         rows[i, 6] = min(int(((term[:-1] >= 0) & (term[1:] == term[:-1] + 1)).sum()), 5) / 5
-    docs = np.array([c.document for c in candidates])
     held = np.stack([np.isin(docs, np.unique(layout.document_of_row[r])) for r in match.rows], axis=1)
     rows[:, 7] = np.where(docs >= 0, held @ weights, rows[:, 3])
     return rows

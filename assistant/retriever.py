@@ -68,8 +68,8 @@ class HybridRetriever:
         layout = self.corpus.keywords.layout()
         ids = [cid for cid in ids if cid in chunks and cid in vectors]
         rows = [layout.row_of.get(cid, -1) for cid in ids]
-        candidates = [ranking.Candidate(cid, chunks[cid].text, tuple(e - chunks[cid].start for _, e in chunks[cid].sentences),
-                                        *vectors[cid], row, int(layout.document_of_row[row]) if row >= 0 else -1)
+        candidates = [ranking.Candidate(chunks[cid].text, tuple(e - chunks[cid].start for _, e in chunks[cid].sentences),
+                                        *vectors[cid], row)
                       for cid, row in zip(ids, rows)]
         keyword = [float(match.scores[row]) if match is not None and row >= 0 else 0.0 for row in rows]
         features = ranking.features(vector, match, layout, self.corpus.keywords.row_terms(), candidates)

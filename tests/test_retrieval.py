@@ -53,9 +53,8 @@ def test_keyword_index_without_shared_words_or_rows(keywords, tmp_path):
 
 def _candidate(keywords: KeywordIndex, row: int, chunk_text: str, vector, sentences) -> ranking.Candidate:
     ends = tuple(chunk_text.index(s) + len(s) for s in sentences)
-    layout = keywords.layout()
-    return ranking.Candidate(keywords.ids()[row], chunk_text, ends, np.asarray(vector, float),
-                             np.asarray([vector] * len(sentences), float), row, int(layout.document_of_row[row]))
+    return ranking.Candidate(chunk_text, ends, np.asarray(vector, float), np.asarray([vector] * len(sentences), float),
+                             row)
 
 
 def test_features_measure_coverage_phrases_and_the_document(keywords):
@@ -81,7 +80,7 @@ def test_features_measure_coverage_phrases_and_the_document(keywords):
 
 def test_a_chunk_missing_from_the_keyword_index_is_read_on_the_spot(keywords):
     vector = np.array([1.0, 0.0])
-    stray = ranking.Candidate("new", "Fracture risk falls with vitamin D.", (35,), vector, vector[None, :], -1, -1)
+    stray = ranking.Candidate("Fracture risk falls with vitamin D.", (35,), vector, vector[None, :], -1)
     match = keywords.match("vitamin fracture risk")
     row = ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [stray])[0]
     assert row[2] == 0 and row[3] == 0  # not in the index: no BM25, no postings
