@@ -1,6 +1,5 @@
 """The benchmark's inputs, loaded once through the peer's loaders so both systems see the same data."""
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from peer_llamaindex import SAMPLE_QUERIES, load_scifact, load_squad_open  # noqa: E402
 
 from evals.docids import file_name  # noqa: E402
+from evals.evalset import load_set  # noqa: E402
+from evals.importers.beir import document_text  # noqa: E402
 
 EVALSETS = ROOT.parent / "shared" / "evalsets"
 SAMPLE_CORPUS = ROOT / "sources"
@@ -45,15 +46,14 @@ def squad(evalsets: Path, limit: int = 0) -> Dataset:
 
 def sample_questions() -> list[str]:
     """Questions about the sample article: the project's sample set, then the peer's own."""
-    ours = [json.loads(line)["question"] for line in SAMPLE_SET.read_text().splitlines() if line.strip()]
-    return ours + SAMPLE_QUERIES
+    return [record.question for record in load_set(SAMPLE_SET)] + SAMPLE_QUERIES
 
 
 def write_corpus(docs: list[Doc], folder: Path) -> Path:
     """One `<doc id>.txt` per document, title line then text, as `footnote eval import beir` writes them."""
     folder.mkdir(parents=True, exist_ok=True)
     for doc_id, title, text in docs:
-        (folder / file_name(doc_id)).write_text(f"{title}\n{text}\n" if title else f"{text}\n", encoding="utf-8")
+        (folder / file_name(doc_id)).write_text(document_text(title, text), encoding="utf-8")
     return folder
 
 

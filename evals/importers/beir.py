@@ -18,8 +18,7 @@ def import_beir(source: Path, split: str | None = None) -> Imported:
     qrels_file = _qrels_file(source, split)
     documents, known = {}, set()
     for row in read_jsonl(source / "corpus.jsonl"):
-        title, text = (row.get("title") or "").strip(), (row.get("text") or "").strip()
-        documents[file_name(str(row["_id"]))] = f"{title}\n{text}\n" if title else f"{text}\n"
+        documents[file_name(str(row["_id"]))] = document_text(row.get("title") or "", row.get("text") or "")
         known.add(str(row["_id"]))
     relevant, dropped = _read_qrels(qrels_file, known)
     queries = {str(q["_id"]): q for q in read_jsonl(source / "queries.jsonl")}
@@ -31,6 +30,12 @@ def import_beir(source: Path, split: str | None = None) -> Imported:
     if missing := [qid for qid in relevant if qid not in queries]:
         notes.append(f"{len(missing)} qrels queries missing from queries.jsonl (skipped)")
     return Imported(documents, records, notes)
+
+
+def document_text(title: str, text: str) -> str:
+    """A corpus file's content: the title on its own line (when there is one), then the text."""
+    title, text = title.strip(), text.strip()
+    return f"{title}\n{text}\n" if title else f"{text}\n"
 
 
 def _qrels_file(source: Path, split: str | None) -> Path:
