@@ -61,9 +61,10 @@ def respond(service: GuardedAssistant, question: str, turns: list[Turn] | None, 
         return
     index = len(turns)
     answering = _ANSWERING.submit(ask_checked, service, question, turns, top_k, max_sentences)
-    cleared = not wait([answering], PENDING_AFTER_S).done
-    if cleared:
-        yield conversation_html(done + [pending_html(index, question, service.indexing)]), turns, "", gr.skip()
+    box = ""  # the question box empties with the first update, whichever it is
+    if not wait([answering], PENDING_AFTER_S).done:
+        yield conversation_html(done + [pending_html(index, question, service.indexing)]), turns, box, gr.skip()
+        box = gr.skip()
     try:
         answer = answering.result()
     except gr.Error as error:
@@ -71,11 +72,11 @@ def respond(service: GuardedAssistant, question: str, turns: list[Turn] | None, 
         yield conversation_html(done), turns, question, gr.skip()
         return
     for shown in range(1, len(sentences(answer["answer"]))):
-        yield conversation_html(done + [turn_html(index, answer, shown)]), gr.skip(), gr.skip() if cleared else "", gr.skip()
-        cleared = True
+        yield conversation_html(done + [turn_html(index, answer, shown)]), gr.skip(), box, gr.skip()
+        box = gr.skip()
         time.sleep(STREAM_PAUSE_S)
     turns.append(answer)
-    yield conversation_html(done + [turn_html(index, answer)]), turns, gr.skip() if cleared else "", _export_button(turns)
+    yield conversation_html(done + [turn_html(index, answer)]), turns, box, _export_button(turns)
 
 
 def api_ask(service: GuardedAssistant, question: str, turns: list[Turn] | None, top_k: float,
