@@ -76,11 +76,10 @@ def run_set(set_path: Path, settings: Settings, out: Path | None = None, corpus:
 def _answer_all(records: list[EvalRecord], assistant: Assistant, locator: EvidenceLocator, results_file: Path,
                 progress: Progress | None) -> list[dict]:
     """Ask and score each question, appending its record to results.jsonl as it goes."""
-    settings = assistant.settings
     # Passages of one document collapse into one ranked document, so rank twice as deep for recall@100.
     depth = 2 * DOCUMENT_DEPTH if any(r.relevant for r in records) else RANKING_DEPTH
-    ranker = HybridRetriever(assistant.corpus, max(settings.candidates, depth), settings.keyword_weight,
-                             settings.fusion)
+    # The assistant's own retriever: asked for `depth` passages it pools at least that many candidates.
+    ranker = assistant.retriever
     # One unscored question first: the first ask loads the scorers, which isn't answer latency.
     assistant.ask(records[0].question)
     results = []
