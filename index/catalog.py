@@ -79,10 +79,7 @@ class Catalog:
 
     def sentence_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
         """Per chunk id, its sentences' unit vectors (rows in sentence order)."""
-        ids = list(ids)
-        marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"SELECT id, sentence_vectors FROM chunks WHERE id IN ({marks})", ids)
-        return {r[0]: np.frombuffer(r[1], dtype=np.float16).reshape(-1, 384).astype(np.float32) for r in rows}
+        return {cid: sentences for cid, (_, sentences) in self.vectors(ids).items()}
 
     def vectors(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per chunk id, its unit vector and its sentences' unit vectors."""
