@@ -32,9 +32,9 @@ class Embedder:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.model_dir = model_dir or packaged_model_dir()
         self.precision = precision
-        from index.onnx_export import INT8_RECIPE
+        from index.onnx_export import model_name
 
-        self.name = f"all-MiniLM-L6-v2-{INT8_RECIPE if precision == 'int8' else precision}"
+        self.name = model_name(precision)
         self._tokenizer = _load_tokenizer(self.model_dir)
         self._untruncated = None
         self._cache_dir, self._threads = cache_dir, threads

@@ -8,7 +8,7 @@ from pathlib import Path
 from index.model_files import file_sha256, verify_model_dir
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-# Bumped whenever the int8 recipe changes, so vectors of different recipes never share a collection.
+# Bumped whenever a recipe changes (see model_name).
 INT8_RECIPE = "int8q3"
 # The fp32 graph: exported with eager attention and fused by onnxruntime's transformer optimizer.
 FP32_GRAPH = "fp32-fused1"
@@ -18,10 +18,17 @@ HEADS, HIDDEN = 12, 384
 KEPT_FP32 = "/encoder/layer.0/output/dense/MatMul"
 
 
+def model_name(precision: str) -> str:
+    """The model's name at a precision, naming its ONNX file and collection: it changes with the
+    recipe, so vectors of different graphs never share a collection ("torch" is not exported)."""
+    recipe = {"int8": INT8_RECIPE, "fp32": FP32_GRAPH}.get(precision, precision)
+    return f"all-MiniLM-L6-v2-{recipe}"
+
+
 def onnx_model_path(model_dir: Path, cache_dir: Path, precision: str) -> Path:
     """Path of the ONNX file for `precision` ("fp32" or "int8"), exporting it on first use."""
-    fp32 = cache_dir / f"all-MiniLM-L6-v2-{FP32_GRAPH}.onnx"
-    target = cache_dir / f"all-MiniLM-L6-v2-{INT8_RECIPE}.onnx" if precision == "int8" else fp32
+    fp32 = cache_dir / f"{model_name('fp32')}.onnx"
+    target = cache_dir / f"{model_name(precision)}.onnx"
     if not _is_intact(target):
         verify_model_dir(model_dir)
         cache_dir.mkdir(parents=True, exist_ok=True)
