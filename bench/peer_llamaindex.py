@@ -159,13 +159,17 @@ class PeerPipeline:
         self.index = VectorStoreIndex(
             nodes, storage_context=self._storage_context(create=True), embed_model=self.embed_model
         )
+        bm25_seconds = 0.0
         if self.variant == "hybrid":
+            bm25_start = time.perf_counter()
             self.bm25 = self._build_bm25(nodes)
+            bm25_seconds = time.perf_counter() - bm25_start
         seconds = time.perf_counter() - start
         meta = {"variant": self.variant, "chunks": len(nodes), "documents": len(documents)}
         (self.persist_dir / META_FILE).write_text(json.dumps(meta))
         self._retrievers.clear()
-        return {"chunks": len(nodes), "seconds": seconds, "ingest_chunks_per_s": len(nodes) / seconds}
+        return {"chunks": len(nodes), "seconds": seconds, "ingest_chunks_per_s": len(nodes) / seconds,
+                "bm25_seconds": bm25_seconds}
 
     def _reset_persist_dir(self) -> None:
         # Only remove what this pipeline owns: --work may hold other things.
