@@ -3,6 +3,7 @@
     .venv/bin/python tests/ui_screenshot.py [docs/screenshot-chat.png]
 """
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -16,8 +17,16 @@ FOLLOW_UP = "Where were the detainees sent?"
 
 
 def main(target: Path) -> None:
-    with tempfile.TemporaryDirectory(prefix="footnote-shot-") as folder, \
-            running_app(Path(folder), ROOT / ".footnote" / "models") as app, chromium() as browser:
+    target = target.resolve()
+    with tempfile.TemporaryDirectory(prefix="footnote-shot-") as folder:
+        # Run where the sources are, as `make run` does, so the page shows sources/… paths.
+        os.chdir(folder)
+        shoot(target, Path(folder))
+
+
+def shoot(target: Path, folder: Path) -> None:
+    with running_app(folder, ROOT / ".footnote" / "models", sources=Path("sources")) as app, \
+            chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         open_chat(page, app.url)
         ask(page, SAMPLE_QUESTION, 0)
