@@ -26,6 +26,7 @@ FEATURES = (
     "bigrams",  # question term pairs found side by side (up to 5)
     "document_coverage",  # share of the question's IDF mass anywhere in the chunk's document
     "document_chunks",  # log of the document's chunk count: long documents get more tries at max()
+    "document_dense",  # cosine of question and the document's mean chunk vector: what the whole is about
 )
 
 
@@ -38,6 +39,7 @@ class Candidate:
     vector: np.ndarray
     sentence_vectors: np.ndarray
     row: int  # keyword-index row, -1 when unknown
+    document_vector: np.ndarray | None = None  # unit mean of its document's chunk vectors, when known
 
 
 def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, row_terms: RowTerms | None,
@@ -52,6 +54,8 @@ def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, 
     rows[:, 1] = [s.max() for s in cosines]
     docs = np.array([layout.document_of_row[c.row] if c.row >= 0 else -1 for c in candidates])
     rows[:, 8] = [math.log(layout.document_sizes[d]) if d >= 0 else 0.0 for d in docs]
+    rows[:, 9] = [c.document_vector @ vector if c.document_vector is not None else rows[i, 0]
+                  for i, c in enumerate(candidates)]
     if match is None:
         rows[:, 5] = rows[:, 1]
         return rows

@@ -67,9 +67,10 @@ class HybridRetriever:
         chunks, vectors = self.corpus.chunks(ids), self.corpus.catalog.vectors(ids)
         layout = self.corpus.keywords.layout()
         ids = [cid for cid in ids if cid in chunks and cid in vectors]
+        documents = self.corpus.catalog.document_vectors({chunks[cid].path for cid in ids})
         rows = [layout.row_of.get(cid, -1) for cid in ids]
         candidates = [ranking.Candidate(chunks[cid].text, tuple(e - chunks[cid].start for _, e in chunks[cid].sentences),
-                                        *vectors[cid], row)
+                                        *vectors[cid], row, documents.get(chunks[cid].path))
                       for cid, row in zip(ids, rows)]
         keyword = [float(match.scores[row]) if match is not None and row >= 0 else 0.0 for row in rows]
         features = ranking.features(vector, match, layout, self.corpus.keywords.row_terms(), candidates)

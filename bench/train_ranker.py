@@ -27,7 +27,7 @@ from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from evals.docids import doc_id
 
-POOL = 40  # candidates per retriever while fitting: the documents that compete for the first ten places
+POOL = 100  # candidates per retriever while fitting, as deep as the retrieval evals rank (recall@100)
 SMOOTHNESS = 0.05  # temperature of the smooth maximum over a document's chunks
 L2 = 1e-3
 

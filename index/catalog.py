@@ -1,4 +1,4 @@
-"""SQLite record of what is indexed: documents (text, hash), chunks (offsets, vectors) and failures."""
+"""SQLite record of what is indexed: documents (text, hash, vector), chunks (offsets, vectors) and failures."""
 
 import json
 import sqlite3
@@ -13,7 +13,7 @@ from index.document import Chunk, Document
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, kind TEXT, title TEXT, text TEXT NOT NULL,
-    page_starts TEXT, note TEXT, indexed_at REAL, chunk_count INTEGER);
+    page_starts TEXT, note TEXT, indexed_at REAL, chunk_count INTEGER, vector BLOB);
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, seq INTEGER, start INTEGER, end INTEGER, text TEXT,
     title TEXT, sentences TEXT, embed_key TEXT, vector BLOB, sentence_vectors BLOB);
@@ -21,6 +21,7 @@ CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
 CREATE INDEX IF NOT EXISTS chunks_embed_key ON chunks(embed_key);
 CREATE TABLE IF NOT EXISTS failures (path TEXT PRIMARY KEY, reason TEXT, at REAL);
 """
+_DOCUMENT_COLUMNS = "path, sha256, kind, title, text, page_starts, note, indexed_at, chunk_count, vector"
 
 
 class Catalog:
@@ -31,6 +32,7 @@ class Catalog:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._add_document_vectors()
 
     def document_hashes(self) -> dict[str, str]:
         """path → sha256 of every indexed document."""
@@ -89,6 +91,14 @@ class Catalog:
         return {r[0]: (np.frombuffer(r[1], dtype=np.float32),
                        np.frombuffer(r[2], dtype=np.float16).reshape(-1, 384).astype(np.float32)) for r in rows}
 
+    def document_vectors(self, paths: Iterable[str]) -> dict[str, np.ndarray]:
+        """Per document path, the unit mean of its chunks' vectors: what the whole document is about."""
+        paths = list(paths)
+        marks = ",".join("?" * len(paths))
+        rows = self._db.execute(f"SELECT path, vector FROM documents WHERE path IN ({marks}) AND vector IS NOT NULL",
+                                paths)
+        return {path: np.frombuffer(vector, dtype=np.float32) for path, vector in rows}
+
     def cached_vectors(self, embed_keys: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
         """embed_key → (vector, sentence vectors) of chunks already embedded with that input."""
         keys = list(embed_keys)
@@ -108,9 +118,10 @@ class Catalog:
                 self._db.execute("DELETE FROM chunks WHERE path=?", (document.path,))
                 self._db.execute("DELETE FROM failures WHERE path=?", (document.path,))
                 self._db.execute(
-                    "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+                    f"INSERT OR REPLACE INTO documents ({_DOCUMENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (document.path, document.sha256, document.kind, document.title, document.text,
-                     json.dumps(document.page_starts), document.note, time.time(), len(rows)))
+                     json.dumps(document.page_starts), document.note, time.time(), len(rows),
+                     _mean_vector([vec for _, _, vec, _ in rows])))
                 self._db.executemany(
                     "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     [(c.id, c.path, seq, c.start, c.end, c.text, c.title, json.dumps(c.sentences), key, vec, svec)
@@ -136,6 +147,21 @@ class Catalog:
     def _transaction(self):
         return _Transaction(self._db)
 
+    def _add_document_vectors(self) -> None:
+        """Catalogs written before documents had vectors get the column, filled from their chunks, once."""
+        if self._has_document_vectors():
+            return
+        with self._transaction():
+            if self._has_document_vectors():  # another process was first
+                return
+            self._db.execute("ALTER TABLE documents ADD COLUMN vector BLOB")
+            for (path,) in self._db.execute("SELECT path FROM documents").fetchall():
+                vectors = [r[0] for r in self._db.execute("SELECT vector FROM chunks WHERE path=?", (path,))]
+                self._db.execute("UPDATE documents SET vector=? WHERE path=?", (_mean_vector(vectors), path))
+
+    def _has_document_vectors(self) -> bool:
+        return any(row[1] == "vector" for row in self._db.execute("PRAGMA table_info(documents)"))
+
 
 class _Transaction:
     def __init__(self, db: sqlite3.Connection) -> None:
@@ -146,6 +172,14 @@ class _Transaction:
 
     def __exit__(self, kind, value, traceback) -> None:
         self.db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+def _mean_vector(vectors: list[bytes]) -> bytes | None:
+    """Unit mean of float32 unit vectors (None for a document without chunks)."""
+    if not vectors:
+        return None
+    mean = np.mean([np.frombuffer(v, dtype=np.float32) for v in vectors], axis=0)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-9)).astype(np.float32).tobytes()
 
 
 def _with_title(title: str | None, text: str) -> str:

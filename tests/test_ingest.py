@@ -1,7 +1,12 @@
 """Ingest is incremental and content-addressed: no re-embedding, no duplicates, nothing lost."""
 
 import shutil
+import sqlite3
 
+import numpy as np
+import pytest
+
+from index.catalog import Catalog
 from tests.conftest import SAMPLE_ARTICLE
 
 
@@ -98,3 +103,20 @@ def test_same_content_under_two_names_is_two_documents(make_assistant, sources):
     assistant.ingest([sources])
     _consistent(assistant)
     assert assistant.status()["documents"] == 2
+
+
+def test_a_document_vector_is_the_unit_mean_of_its_chunks_also_in_a_catalog_from_before(make_assistant, sources,
+                                                                                        tmp_path):
+    assistant = make_assistant()
+    assistant.ingest([sources])
+    catalog = assistant.corpus.catalog
+    path = catalog.documents()[0]["path"]
+    chunks = [vector for vector, _ in catalog.vectors(catalog.chunk_ids(path)).values()]
+    mean = np.mean(chunks, axis=0) / np.linalg.norm(np.mean(chunks, axis=0))
+    assert catalog.document_vectors([path, "never/indexed.txt"])[path] == pytest.approx(mean, abs=1e-6)
+    [stored] = (tmp_path / "data").glob("*.sqlite")
+    older = sqlite3.connect(tmp_path / "older.sqlite")
+    sqlite3.connect(stored).backup(older)
+    older.execute("ALTER TABLE documents DROP COLUMN vector")  # what catalogs looked like before
+    older.close()
+    assert Catalog(tmp_path / "older.sqlite").document_vectors([path])[path] == pytest.approx(mean, abs=1e-6)

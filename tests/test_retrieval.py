@@ -1,6 +1,7 @@
 """Retrieval: the keyword index's matches and word positions, the ranker's features, and the fused ranking."""
 
 import json
+from dataclasses import astuple
 
 import numpy as np
 import pytest
@@ -74,6 +75,9 @@ def test_features_measure_coverage_phrases_and_the_document(keywords):
     assert named[0]["bigrams"] > named[1]["bigrams"] > 0  # "fracture risk" side by side; both titles say "vitamin D deficiency"
     assert named[0]["keyword"] > named[1]["keyword"]
     assert named[0]["document_chunks"] == pytest.approx(np.log(2))
+    assert named[0]["document_dense"] == named[0]["dense"]  # no document vector given: the chunk's own
+    whole = ranking.Candidate(*astuple(first)[:5], document_vector=np.array([0.6, 0.8]))
+    assert ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [whole])[0, 9] == pytest.approx(0.6)
     no_words = ranking.features(vector, None, keywords.layout(), keywords.row_terms(), [first])
     assert no_words[0, 2:5].tolist() == [0, 0, 0] and no_words[0, 5] == pytest.approx(0.8)
 
