@@ -55,10 +55,12 @@ def build_chat_tab(service: GuardedAssistant) -> ChatParts:
             panel = gr.HTML(placeholder_html(), elem_id="fn-panel", js_on_load=_script("click_sources.js")
                             + _script("scroll_to_mark.js"))
 
+    # "always_last": a question sent while the previous answer is still finishing runs right after it;
+    # Gradio's default ("once") would drop it without a word.
     gr.on([question.submit, ask.click], partial(handlers.respond, service),
           [question, turns, top_k, max_sentences], [conversation, turns, question, export],
           api_visibility="private", concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY,
-          show_progress="hidden")
+          show_progress="hidden", trigger_mode="always_last")
 
     # Plain functions, not partials: Gradio finds the EventData parameter through type hints.
     def show_source(conversation_turns: list, event: gr.EventData) -> str:
