@@ -13,6 +13,7 @@ from assistant.features import QuestionTerms
 from assistant.followup import context_for
 from assistant.retriever import HybridRetriever
 from assistant.settings import Settings, UsageError
+from assistant.term_vectors import TermVectors
 from assistant.terms import words
 from assistant.word_similarity import WordSimilarity
 
@@ -33,6 +34,7 @@ class Assistant:
         self.settings = settings
         self._corpus: Corpus | None = None
         self._answerer: ExtractiveAnswerer | None = None
+        self._term_vectors: TermVectors | None = None
         self._loading = threading.Lock()  # first use from several threads must load things once
 
     @property
@@ -95,16 +97,24 @@ class Assistant:
     def retriever(self) -> HybridRetriever:
         """Dense + keyword retrieval over the corpus."""
         s = self.settings
-        return HybridRetriever(self.corpus, s.candidates, s.keyword_weight, s.fusion)
+        return HybridRetriever(self.corpus, self.term_vectors, s.candidates, s.keyword_weight, s.fusion)
+
+    @property
+    def term_vectors(self) -> TermVectors:
+        """Word vectors of the indexed vocabulary, shared by every retrieval (loaded once)."""
+        with self._loading:
+            if self._term_vectors is None:
+                models = self.settings.models_dir or self.settings.data_dir / "models"
+                self._term_vectors = TermVectors(WordSimilarity(models))
+        return self._term_vectors
 
     @property
     def answerer(self) -> ExtractiveAnswerer:
         """The LLM-free answerer (loaded once)."""
-        corpus = self.corpus
+        corpus, similarity = self.corpus, self.term_vectors.similarity
         with self._loading:
             if self._answerer is None:
-                models = self.settings.models_dir or self.settings.data_dir / "models"
-                self._answerer = ExtractiveAnswerer(corpus, WordSimilarity(models), self.settings.abstain_threshold,
+                self._answerer = ExtractiveAnswerer(corpus, similarity, self.settings.abstain_threshold,
                                                     self.settings.max_sentences)
         return self._answerer
 

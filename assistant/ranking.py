@@ -15,6 +15,10 @@ import numpy as np
 
 from index.keyword_index import KeywordMatch, RowLayout, RowTerms, term_positions
 
+from assistant.term_vectors import TermVectors
+from assistant.terms import stopwords as question_words
+from assistant.word_similarity import credit
+
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
 FEATURES = (
     "dense",  # cosine of question and chunk
@@ -27,6 +31,8 @@ FEATURES = (
     "document_coverage",  # share of the question's IDF mass anywhere in the chunk's document
     "document_chunks",  # log of the document's chunk count: long documents get more tries at max()
     "document_dense",  # cosine of question and the document's mean chunk vector: what the whole is about
+    "soft_coverage",  # coverage, with absent terms credited for close words ("detained" for "arrested")
+    "soft_best_sentence",  # best_sentence, with the same credit for close words
 )
 
 
@@ -43,8 +49,10 @@ class Candidate:
 
 
 def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, row_terms: RowTerms | None,
-             candidates: list[Candidate]) -> np.ndarray:
-    """One row of FEATURES per candidate."""
+             candidates: list[Candidate], vocabulary: list[str] | None = None,
+             term_vectors: TermVectors | None = None) -> np.ndarray:
+    """One row of FEATURES per candidate; without `vocabulary` (the index's words) and `term_vectors`
+    the soft features credit exact terms only."""
     rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
     if not candidates:
         return rows
@@ -57,7 +65,7 @@ def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, 
     rows[:, 9] = [c.document_vector @ vector if c.document_vector is not None else rows[i, 0]
                   for i, c in enumerate(candidates)]
     if match is None:
-        rows[:, 5] = rows[:, 1]
+        rows[:, 5] = rows[:, 11] = rows[:, 1]
         return rows
     weights = match.idf / match.idf.sum()
     where = np.array([c.row for c in candidates])
@@ -66,22 +74,42 @@ def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, 
     present = np.stack([np.isin(where, r) for r in match.rows], axis=1)  # candidate x term
     rows[:, 3] = present @ weights
     rows[:, 4] = present[:, int(np.argmax(match.idf))]
-    for i, candidate in enumerate(candidates):
-        term, sentence = _query_terms_in(candidate, match, row_terms)
-        inside = (term >= 0) & (sentence >= 0)
-        held = np.zeros((len(cosines[i]), len(match.terms)), dtype=bool)
-        held[np.minimum(sentence[inside], len(cosines[i]) - 1), term[inside]] = True
-        rows[i, 5] = float((held @ weights + cosines[i]).max())
-        # Query terms i, i+1 side by side in the chunk: phrases, names, "vitamin D deficiency".
-        rows[i, 6] = min(int(((term[:-1] >= 0) & (term[1:] == term[:-1] + 1)).sum()), 5) / 5
+    rows[:, [5, 6, 10, 11]] = _word_features(match, row_terms, candidates, cosines, vocabulary, term_vectors)
     held = np.stack([np.isin(docs, np.unique(layout.document_of_row[r])) for r in match.rows], axis=1)
     rows[:, 7] = np.where(docs >= 0, held @ weights, rows[:, 3])
     return rows
 
 
+def _word_features(match: KeywordMatch, row_terms: RowTerms | None, candidates: list[Candidate],
+                   cosines: list[np.ndarray], vocabulary: list[str] | None,
+                   term_vectors: TermVectors | None) -> np.ndarray:
+    """best_sentence, bigrams, soft_coverage and soft_best_sentence of each candidate."""
+    weights = match.idf / match.idf.sum()
+    # Every word of every candidate in one array, numbered by line: a candidate's title line, then its sentences.
+    found = [_query_terms_in(candidate, match, row_terms) for candidate in candidates]
+    term, sentence = (np.concatenate([f[k] for f in found]) for k in (1, 2))
+    owner = np.repeat(np.arange(len(candidates)), [len(f[1]) for f in found])
+    lines = np.array([len(c) + 1 for c in cosines])
+    first_line = np.r_[0, np.cumsum(lines)[:-1]]
+    line = first_line[owner] + np.where(sentence >= 0, np.minimum(sentence, lines[owner] - 2) + 1, 0)
+    credit = _soft_credit(match, np.concatenate([f[0] for f in found]), vocabulary, term_vectors)
+    exact, soft = np.split(_best_by_line(np.vstack([term == np.arange(len(weights))[:, None], credit]), line,
+                                         int(lines.sum())), 2, axis=1)
+    cosine = np.concatenate([np.r_[-np.inf, c] for c in cosines])  # the title line is no sentence
+    # Query terms i, i+1 side by side in the chunk: phrases, names, "vitamin D deficiency".
+    side_by_side = (term[:-1] >= 0) & (term[1:] == term[:-1] + 1) & (owner[:-1] == owner[1:])
+    return np.column_stack([
+        np.maximum.reduceat(exact @ weights + cosine, first_line),
+        np.minimum(np.bincount(owner[:-1][side_by_side], minlength=len(candidates)), 5) / 5,
+        np.maximum.reduceat(soft, first_line, axis=0) @ weights,
+        np.maximum.reduceat(soft @ weights + cosine, first_line),
+    ])
+
+
 def _query_terms_in(candidate: Candidate, match: KeywordMatch,
-                    row_terms: RowTerms | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per word of the chunk: which query term it is (-1: none) and its sentence (-1: the title line)."""
+                    row_terms: RowTerms | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per word of the chunk: its vocabulary id (-1: unknown), which query term it is (-1: none) and
+    its sentence (-1: the title line)."""
     if row_terms is not None and candidate.row >= 0:
         ids, starts, length = row_terms.of(candidate.row)
         order = np.argsort(match.term_ids)
@@ -91,10 +119,34 @@ def _query_terms_in(candidate: Candidate, match: KeywordMatch,
         stems, starts = term_positions(candidate.text)
         number = {t: n for n, t in enumerate(match.terms)}
         term = np.array([number.get(s, -1) for s in stems], dtype=np.int64)
+        ids = np.where(term >= 0, match.term_ids[term], -1)
         starts, length = np.array(starts, dtype=np.int64), len(candidate.text)
     shift = length - len(candidate.text)  # the keyword index reads the title line in front
     sentence = np.searchsorted(np.array(candidate.sentence_ends) + shift, starts, side="right")
-    return term, np.where(starts < shift, -1, sentence)
+    return ids, term, np.where(starts < shift, -1, sentence)
+
+
+def _best_by_line(values: np.ndarray, line: np.ndarray, lines: int) -> np.ndarray:
+    """(lines x rows of `values`): the maximum of each row of `values` (one column per word) over
+    the words of each line; `line` numbers each word's line, in runs."""
+    best = np.zeros((lines, len(values)))
+    if len(line):
+        runs = np.flatnonzero(np.r_[True, line[1:] != line[:-1]])
+        np.maximum.at(best, line[runs], np.maximum.reduceat(values, runs, axis=1).T)
+    return best
+
+
+def _soft_credit(match: KeywordMatch, ids: np.ndarray, vocabulary: list[str] | None,
+                 term_vectors: TermVectors | None) -> np.ndarray:
+    """(query term x word) credit for words given by vocabulary id: 1 for the term itself, otherwise
+    how close the word's vector comes to the term's. Question words ("who", "did") only count as themselves."""
+    distinct, inverse = np.unique(ids, return_inverse=True)
+    grid = (distinct[None, :] == match.term_ids[:, None]).astype(np.float64)
+    if vocabulary is not None and term_vectors is not None and len(distinct):
+        softened = np.array([w not in question_words() for w in match.words])[:, None]
+        cosines = term_vectors.similarity.vectors(match.words) @ term_vectors.of(vocabulary, np.maximum(distinct, 0)).T
+        grid = np.maximum(grid, credit(cosines) * softened * (distinct >= 0))
+    return grid[:, inverse]
 
 
 @lru_cache(maxsize=1)

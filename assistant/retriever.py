@@ -10,6 +10,7 @@ from index.document import Chunk
 from assistant import ranking
 from assistant.answer import Passage
 from assistant.settings import FUSIONS
+from assistant.term_vectors import TermVectors
 
 
 @dataclass(frozen=True)
@@ -28,16 +29,17 @@ class HybridRetriever:
     assistant/ranking.py's linear model; "mix" is plain min-max score mixing, dense and BM25
     weighted 1 - keyword_weight : keyword_weight.
 
-    >>> retriever = HybridRetriever(corpus, candidates=30)
+    >>> retriever = HybridRetriever(corpus, TermVectors(WordSimilarity(models_dir)), candidates=30)
     >>> retriever.retrieve("How many operatives were expelled?", k=5)[0].path
     'sources/article.txt'
     """
 
-    def __init__(self, corpus: Corpus, candidates: int = 30, keyword_weight: float = 0.3,
-                 fusion: str = "learned") -> None:
+    def __init__(self, corpus: Corpus, term_vectors: TermVectors, candidates: int = 30,
+                 keyword_weight: float = 0.3, fusion: str = "learned") -> None:
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {fusion!r}")
         self.corpus = corpus
+        self.term_vectors = term_vectors
         self.candidates = candidates
         self.keyword_weight = keyword_weight
         self.fusion = fusion
@@ -58,14 +60,15 @@ class HybridRetriever:
 
     def pool(self, query: str, vector: np.ndarray, size: int) -> Pool:
         """The `size` nearest chunks and the `size` best BM25 matches, with the ranking features of each."""
+        keywords = self.corpus.keywords
         ids = [cid for cid, _ in self.corpus.search_dense(vector, size)]
-        match = self.corpus.keywords.match(query)
+        match = keywords.match(query)
         if match is not None:
             best = np.argpartition(-match.scores, min(size, len(match.scores) - 1))[:size]
-            ids += self.corpus.keywords.ids_at(best[match.scores[best] > 0])
+            ids += keywords.ids_at(best[match.scores[best] > 0])
         ids = list(dict.fromkeys(ids))
         chunks, vectors = self.corpus.chunks(ids), self.corpus.catalog.vectors(ids)
-        layout = self.corpus.keywords.layout()
+        layout = keywords.layout()
         ids = [cid for cid in ids if cid in chunks and cid in vectors]
         documents = self.corpus.catalog.document_vectors({chunks[cid].path for cid in ids})
         rows = [layout.row_of.get(cid, -1) for cid in ids]
@@ -73,7 +76,8 @@ class HybridRetriever:
                                         *vectors[cid], row, documents.get(chunks[cid].path))
                       for cid, row in zip(ids, rows)]
         keyword = [float(match.scores[row]) if match is not None and row >= 0 else 0.0 for row in rows]
-        features = ranking.features(vector, match, layout, self.corpus.keywords.row_terms(), candidates)
+        features = ranking.features(vector, match, layout, keywords.row_terms(), candidates, keywords.words(),
+                                    self.term_vectors)
         return Pool([chunks[cid] for cid in ids], features, keyword)
 
     def _mixed(self, query: str, k: int, dense: dict[str, float]) -> list[Passage]:

@@ -35,17 +35,31 @@ class WordSimilarity:
 
     def _vector(self, word: str) -> np.ndarray:
         ids = self._tokenizer.encode(word, add_special_tokens=False).ids
+        if not ids:  # "" (bm25s keeps it in its vocabulary) or nothing the tokenizer reads: no match
+            return np.zeros(self.dimensions, dtype=np.float32)
         mean = self._table[ids].astype(np.float32).mean(axis=0)
         return mean / max(float(np.linalg.norm(mean)), 1e-9)
+
+    @property
+    def dimensions(self) -> int:
+        """Length of a word vector."""
+        return int(self._table.shape[1])
+
+    def vectors(self, words: list[str]) -> np.ndarray:
+        """Unit vectors of words, one float32 row each."""
+        return np.stack([self.vector(w) for w in words]) if words else np.zeros((0, self.dimensions), np.float32)
 
     def match(self, question_words: list[str], sentence_words: list[str]) -> np.ndarray:
         """Per question word, credit in [0, 1] for its closest sentence word (0 when unrelated)."""
         if not question_words or not sentence_words:
             return np.zeros(len(question_words))
-        questions = np.stack([self.vector(w) for w in question_words])
-        sentences = np.stack([self.vector(w) for w in dict.fromkeys(sentence_words)])
-        best = (questions @ sentences.T).max(axis=1)
-        return np.clip((best - FLOOR) / (FULL - FLOOR), 0.0, 1.0)
+        best = (self.vectors(question_words) @ self.vectors(list(dict.fromkeys(sentence_words))).T).max(axis=1)
+        return credit(best)
+
+
+def credit(cosines: np.ndarray) -> np.ndarray:
+    """Word-vector cosines as credit in [0, 1]: 0 up to FLOOR, 1 from FULL on, linear between."""
+    return np.clip((cosines - FLOOR) / (FULL - FLOOR), 0.0, 1.0)
 
 
 def _unit_table(model_dir: Path, cache_dir: Path) -> np.ndarray:

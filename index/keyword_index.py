@@ -17,6 +17,7 @@ class KeywordMatch:
     """How a query meets the index: every row's BM25 score, and which rows hold each query term."""
 
     terms: list[str]  # distinct query terms the index knows, in query order
+    words: list[str]  # each term as the query wrote it (lower-cased)
     term_ids: np.ndarray  # their vocabulary ids
     idf: np.ndarray  # one per term
     scores: np.ndarray  # BM25 score of every row
@@ -60,6 +61,7 @@ class _State:
     groups: list[str]
     bm25: object = None
     rows: RowTerms | None = None
+    words: list[str] | None = None  # per vocabulary id, the word as first written
     layout: RowLayout | None = field(default=None)
 
 
@@ -84,17 +86,24 @@ class KeywordIndex:
         self.folder.mkdir(parents=True, exist_ok=True)
         state = _State(list(ids), list(groups) if groups is not None else list(ids))
         if texts:
-            split = [term_positions(text) for text in texts]
+            split = [indexed_words(text) for text in texts]
             state.bm25 = bm25s.BM25()
-            state.bm25.index([stems for stems, _ in split], show_progress=False)
+            state.bm25.index([stems for stems, _, _ in split], show_progress=False)
             state.bm25.save(str(self.folder))
             vocabulary = state.bm25.vocab_dict
             state.rows = RowTerms(
-                np.array([vocabulary[s] for stems, _ in split for s in stems], dtype=np.int32),
-                np.array([p for _, starts in split for p in starts], dtype=np.int32),
-                np.cumsum([0] + [len(stems) for stems, _ in split], dtype=np.int64),
+                np.array([vocabulary[s] for stems, _, _ in split for s in stems], dtype=np.int32),
+                np.array([p for _, starts, _ in split for p in starts], dtype=np.int32),
+                np.cumsum([0] + [len(stems) for stems, _, _ in split], dtype=np.int64),
                 np.array([len(text) for text in texts], dtype=np.int32))
             np.savez(self.folder / "terms.npz", **vars(state.rows))
+            # Reversed so that the first occurrence of a stem wins: "studies" rather than "studied".
+            first = dict(zip(reversed([s for stems, _, _ in split for s in stems]),
+                             reversed([w for _, _, words in split for w in words])))
+            state.words = [""] * len(vocabulary)
+            for stem, number in vocabulary.items():
+                state.words[number] = first.get(stem, stem)
+            (self.folder / "words.json").write_text(json.dumps(state.words))
         (self.folder / "groups.json").write_text(json.dumps(state.groups))
         (self.folder / "ids.json").write_text(json.dumps(state.ids))
         self._state = state  # one swap: a concurrent search never pairs new rows with old ids
@@ -114,7 +123,9 @@ class KeywordIndex:
         if state.bm25 is None:
             return None
         vocabulary = state.bm25.vocab_dict
-        known = [t for t in dict.fromkeys(term_positions(query)[0]) if t in vocabulary]
+        stems, _, written = indexed_words(query)
+        as_written = {s: w for s, w in zip(reversed(stems), reversed(written))}
+        known = [t for t in dict.fromkeys(stems) if t in vocabulary]
         if not known:
             return None
         term_ids = np.array([vocabulary[t] for t in known], dtype=np.int64)
@@ -123,11 +134,11 @@ class KeywordIndex:
         count = len(state.ids)
         idf = np.array([math.log(1 + (count - len(r) + 0.5) / (len(r) + 0.5)) for r in rows])
         scores = np.asarray(state.bm25.get_scores(term_ids.tolist()), dtype=np.float32)
-        return KeywordMatch(known, term_ids, idf, scores, rows)
+        return KeywordMatch(known, [as_written[t] for t in known], term_ids, idf, scores, rows)
 
     def is_current(self) -> bool:
         """False when the index is missing or was written by an older version of this class."""
-        return all((self.folder / name).is_file() for name in ("ids.json", "groups.json", "terms.npz"))
+        return all((self.folder / name).is_file() for name in ("ids.json", "groups.json", "terms.npz", "words.json"))
 
     def ids(self) -> list[str]:
         """Chunk ids in the index, in row order."""
@@ -149,6 +160,10 @@ class KeywordIndex:
         """The terms of every row in order, for phrase and per-sentence matching."""
         return self._loaded().rows
 
+    def words(self) -> list[str] | None:
+        """Per vocabulary id (as in RowTerms.term), the word as the documents first write it."""
+        return self._loaded().words
+
     def _loaded(self) -> _State:
         state = self._state
         if state is not None:
@@ -163,6 +178,8 @@ class KeywordIndex:
             if terms_file.is_file():
                 with np.load(terms_file) as arrays:
                     state.rows = RowTerms(**{name: arrays[name] for name in arrays.files})
+            if (words_file := self.folder / "words.json").is_file():
+                state.words = json.loads(words_file.read_text())
             self._state = state
         return state
 
@@ -170,8 +187,15 @@ class KeywordIndex:
 def term_positions(text: str) -> tuple[list[str], list[int]]:
     """Stemmed words of `text` without stop words, in order, with where each starts: what the index
     stores and matches (bm25s's own token pattern, stop list and Snowball English stemmer)."""
+    stems, starts, _ = indexed_words(text)
+    return stems, starts
+
+
+def indexed_words(text: str) -> tuple[list[str], list[int], list[str]]:
+    """term_positions, plus each word as written (lower-cased)."""
     found = [(m.start(), w) for m in _TOKEN.finditer(text) if (w := m.group().lower()) not in stopwords()]
-    return stemmer().stemWords([word for _, word in found]), [start for start, _ in found]
+    written = [word for _, word in found]
+    return stemmer().stemWords(written), [start for start, _ in found], written
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,8 @@ import pytest
 
 from assistant import ranking
 from assistant.retriever import HybridRetriever
+from assistant.term_vectors import TermVectors
+from assistant.word_similarity import WordSimilarity
 from index.keyword_index import KeywordIndex, RowLayout, term_positions
 
 TEXTS = ["Vitamin D deficiency\nLow vitamin D levels raise fracture risk. Sunlight helps.",
@@ -28,6 +30,7 @@ def test_keyword_index_survives_a_reload_with_postings_groups_and_word_positions
     assert reloaded.is_current() and reloaded.ids() == ["a", "b", "c"]
     match = reloaded.match("Which vitamin deficiency raises fracture risk?")
     assert match.terms == ["vitamin", "defici", "rais", "fractur", "risk"]
+    assert match.words == ["vitamin", "deficiency", "raises", "fracture", "risk"]
     assert [sorted(rows.tolist()) for rows in match.rows] == [[0, 1], [0, 1], [0], [0], [0]]
     assert match.idf[3] > match.idf[0] > 0  # a rarer term weighs more
     assert reloaded.search("fracture", 3)[0][0] == "a"
@@ -39,6 +42,8 @@ def test_keyword_index_survives_a_reload_with_postings_groups_and_word_positions
     vocabulary = reloaded._loaded().bm25.vocab_dict
     assert terms.tolist() == [vocabulary[s] for s in stems] and starts.tolist() == offsets
     assert length == len(TEXTS[2]) and TEXTS[2][starts[-1]:].startswith("storm")
+    words = reloaded.words()  # each stem as the documents first write it
+    assert len(words) == len(vocabulary) and words[vocabulary["rais"]] == "raise" and words[vocabulary["level"]] == "levels"
 
 
 def test_keyword_index_without_shared_words_or_rows(keywords, tmp_path):
@@ -48,8 +53,10 @@ def test_keyword_index_without_shared_words_or_rows(keywords, tmp_path):
     assert empty.match("vitamin") is None and empty.search("vitamin", 5) == []
     legacy = KeywordIndex(tmp_path / "legacy")
     legacy.rebuild(["a"], ["text"])
-    (legacy.folder / "terms.npz").unlink()
-    assert not KeywordIndex(legacy.folder).is_current()  # ingest rebuilds an index of an older version
+    for missing in ("terms.npz", "words.json"):
+        (legacy.folder / missing).unlink()
+        assert not KeywordIndex(legacy.folder).is_current()  # ingest rebuilds an index of an older version
+        legacy.rebuild(["a"], ["text"])
 
 
 def _candidate(keywords: KeywordIndex, row: int, chunk_text: str, vector, sentences) -> ranking.Candidate:
@@ -92,6 +99,44 @@ def test_a_chunk_missing_from_the_keyword_index_is_read_on_the_spot(keywords):
     assert row[7] == pytest.approx(row[3]) and row[8] == 0
 
 
+def test_soft_features_credit_close_words_where_exact_ones_are_missing(tmp_path, models_dir):
+    keywords = KeywordIndex(tmp_path / "bm25")
+    keywords.rebuild(["a", "b"], ["Storm\nThe keeper counted 412 ships during the storm he named Wren.",
+                                  "Harbour\nA boat sank in what the keeper called the storm of the century."])
+    vector = np.array([1.0, 0.0])
+    sentence = "The keeper counted 412 ships during the storm he named Wren."
+    ships = _candidate(keywords, 0, sentence, [0.6, 0.8], [sentence])
+    match = keywords.match("How many boats did the keeper count?")
+    assert match.words == ["boats", "keeper", "count"]
+
+    def named(*soft) -> dict[str, float]:
+        row = ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [ships], *soft)[0]
+        return dict(zip(ranking.FEATURES, row))
+
+    exact = named()  # no word vectors: exact terms only
+    assert exact["soft_coverage"] == pytest.approx(exact["coverage"])
+    assert exact["soft_best_sentence"] == pytest.approx(exact["best_sentence"])
+    soft = named(keywords.words(), TermVectors(WordSimilarity(models_dir)))
+    boats = match.idf[0] / match.idf.sum()  # "ships" stands in for "boats", most of the way
+    assert exact["coverage"] + boats / 2 < soft["soft_coverage"] < exact["coverage"] + boats
+    assert soft["soft_best_sentence"] - exact["best_sentence"] == pytest.approx(soft["soft_coverage"] - exact["coverage"])
+    assert soft["coverage"] == exact["coverage"]
+    match = keywords.match("What was the storm called?")  # a question word counts only as itself:
+    assert match.words == ["what", "storm", "called"]  # though "named" is close to "called"
+    assert named(keywords.words(), TermVectors(WordSimilarity(models_dir)))["soft_coverage"] == pytest.approx(
+        named()["coverage"])
+
+
+def test_term_vectors_follow_the_index_vocabulary(keywords, models_dir):
+    similarity = WordSimilarity(models_dir)
+    vectors = TermVectors(similarity)
+    words = keywords.words()
+    rows = vectors.of(words, np.array([3, 0, 3]))
+    assert rows.shape == (3, similarity.dimensions) and np.allclose(rows[0], similarity.vector(words[3]), atol=1e-3)
+    renumbered = list(reversed(words))  # a rebuilt index: a new word list, a new table
+    assert np.allclose(vectors.of(renumbered, np.array([0]))[0], similarity.vector(words[-1]), atol=1e-3)
+
+
 def test_layout_numbers_documents_in_order_of_appearance():
     layout = RowLayout.build(["x", "y", "z"], ["b.txt", "a.txt", "b.txt"])
     assert layout.document_of_row.tolist() == [0, 1, 0] and layout.document_sizes.tolist() == [2, 1]
@@ -104,7 +149,7 @@ def test_shipped_weights_match_the_features():
 
 @pytest.mark.parametrize("fusion", ["learned", "mix"])
 def test_both_fusions_rank_the_answering_passage_first(sample_assistant, fusion):
-    retriever = HybridRetriever(sample_assistant.corpus, candidates=30, fusion=fusion)
+    retriever = HybridRetriever(sample_assistant.corpus, sample_assistant.term_vectors, candidates=30, fusion=fusion)
     passages = retriever.retrieve("How many operatives were expelled to the United States?", 3)
     assert len(passages) == 3 and "37 operatives" in passages[0].text
     scores = [p.score for p in passages]
@@ -114,12 +159,12 @@ def test_both_fusions_rank_the_answering_passage_first(sample_assistant, fusion)
 
 def test_retrieval_returns_what_there_is(sample_assistant):
     corpus = sample_assistant.corpus
-    everything = HybridRetriever(corpus, candidates=5).retrieve("security cooperation", 500)
+    everything = HybridRetriever(corpus, sample_assistant.term_vectors, candidates=5).retrieve("security cooperation", 500)
     assert len(everything) == corpus.status()["chunks"] == len({p.chunk_id for p in everything})
-    foreign = HybridRetriever(corpus).retrieve("¿Cuántos operativos fueron expulsados?", 2)
+    foreign = HybridRetriever(corpus, sample_assistant.term_vectors).retrieve("¿Cuántos operativos fueron expulsados?", 2)
     assert len(foreign) == 2  # no shared words: dense alone still ranks
 
 
 def test_unknown_fusion_is_refused(sample_assistant):
     with pytest.raises(ValueError, match="fusion"):
-        HybridRetriever(sample_assistant.corpus, fusion="rrf")
+        HybridRetriever(sample_assistant.corpus, sample_assistant.term_vectors, fusion="rrf")
