@@ -60,7 +60,7 @@ class HybridRetriever:
 
     def pool(self, query: str, vector: np.ndarray, size: int) -> Pool:
         """The `size` nearest chunks and the `size` best BM25 matches, with the ranking features of each."""
-        keywords = self.corpus.keywords
+        keywords = self.corpus.keywords.pinned()
         ids = [cid for cid, _ in self.corpus.search_dense(vector, size)]
         match = keywords.match(query)
         if match is not None:

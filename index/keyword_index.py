@@ -160,6 +160,13 @@ class KeywordIndex:
         """The terms of every row in order, for phrase and per-sentence matching."""
         return self._loaded().rows
 
+    def pinned(self) -> "KeywordIndex":
+        """This index as it is now, for one question's several reads: a rebuild by a concurrent ingest
+        swaps in new rows, and a match must not meet the layout or word positions of another version."""
+        copy = KeywordIndex(self.folder)
+        copy._state = self._loaded()
+        return copy
+
     def words(self) -> list[str] | None:
         """Per vocabulary id (as in RowTerms.term), the word as the documents first write it."""
         return self._loaded().words

@@ -59,6 +59,14 @@ def test_keyword_index_without_shared_words_or_rows(keywords, tmp_path):
         legacy.rebuild(["a"], ["text"])
 
 
+def test_a_pinned_index_answers_from_the_version_it_was_pinned_at(keywords):
+    pinned = keywords.pinned()
+    keywords.rebuild(["z"], ["Zebras graze at dawn."])
+    assert keywords.ids() == ["z"] and keywords.search("fracture", 3) == []
+    assert pinned.search("fracture", 3)[0][0] == "a" and pinned.layout().row_of == {"a": 0, "b": 1, "c": 2}
+    assert "fracture" in pinned.words() and "zebras" not in pinned.words() and "zebras" in keywords.words()
+
+
 def _candidate(keywords: KeywordIndex, row: int, chunk_text: str, vector, sentences) -> ranking.Candidate:
     ends = tuple(chunk_text.index(s) + len(s) for s in sentences)
     return ranking.Candidate(chunk_text, ends, np.asarray(vector, float), np.asarray([vector] * len(sentences), float),
