@@ -92,8 +92,8 @@ def _word_features(match: KeywordMatch, row_terms: RowTerms | None, candidates: 
     lines = np.array([len(c) + 1 for c in cosines])
     first_line = np.r_[0, np.cumsum(lines)[:-1]]
     line = first_line[owner] + np.where(sentence >= 0, np.minimum(sentence, lines[owner] - 2) + 1, 0)
-    credit = _soft_credit(match, np.concatenate([f[0] for f in found]), vocabulary, term_vectors)
-    exact, soft = np.split(_best_by_line(np.vstack([term == np.arange(len(weights))[:, None], credit]), line,
+    close = _soft_credit(match, np.concatenate([f[0] for f in found]), vocabulary, term_vectors)
+    exact, soft = np.split(_best_by_line(np.vstack([term == np.arange(len(weights))[:, None], close]), line,
                                          int(lines.sum())), 2, axis=1)
     cosine = np.concatenate([np.r_[-np.inf, c] for c in cosines])  # the title line is no sentence
     # Query terms i, i+1 side by side in the chunk: phrases, names, "vitamin D deficiency".

@@ -10,9 +10,9 @@ from assistant.word_similarity import WordSimilarity
 class TermVectors:
     """A vector per vocabulary id of the current keyword index, filled as ids first turn up.
 
-    Filling lazily keeps a cold `footnote ask` cheap (a question touches ~1,000 of SciFact's ~30,000
+    Filling lazily keeps a cold `footnote ask` cheap (a question touches ~1,400 of SciFact's 26,578
     words); a rebuilt index numbers its words anew, so a new word list starts a new table. Rows are
-    float32 (SciFact's vocabulary: 46 MB) because converting fp16 rows per question cost 0.7 ms.
+    float32 (SciFact's vocabulary: 41 MB) because converting fp16 rows per question cost 0.7 ms.
 
     >>> vectors = TermVectors(WordSimilarity(models_dir))
     >>> vectors.of(corpus.keywords.words(), np.array([0, 5]))  # (2, 384) unit rows
