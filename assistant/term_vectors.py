@@ -34,6 +34,6 @@ class TermVectors:
                 self._filled = np.zeros(len(words), dtype=bool)
             missing = ids[~self._filled[ids]]
             if len(missing):
-                self._table[missing] = self.similarity.vectors([words[i] for i in missing])
+                self._table[missing] = self.similarity.vectors([words[i] for i in missing], cache=False)
                 self._filled[missing] = True
             return self._table[ids]

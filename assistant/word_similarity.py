@@ -45,9 +45,11 @@ class WordSimilarity:
         """Length of a word vector."""
         return int(self._table.shape[1])
 
-    def vectors(self, words: list[str]) -> np.ndarray:
-        """Unit vectors of words, one float32 row each."""
-        return np.stack([self.vector(w) for w in words]) if words else np.zeros((0, self.dimensions), np.float32)
+    def vectors(self, words: list[str], cache: bool = True) -> np.ndarray:
+        """Unit vectors of words, one float32 row each; `cache=False` for callers that keep the rows
+        themselves (a vocabulary table), so each vector isn't held twice."""
+        one = self.vector if cache else self._vector
+        return np.stack([one(w) for w in words]) if words else np.zeros((0, self.dimensions), np.float32)
 
     def match(self, question_words: list[str], sentence_words: list[str]) -> np.ndarray:
         """Per question word, credit in [0, 1] for its closest sentence word (0 when unrelated)."""

@@ -140,6 +140,7 @@ def test_term_vectors_follow_the_index_vocabulary(keywords, models_dir):
     vectors = TermVectors(similarity)
     words = keywords.words()
     rows = vectors.of(words, np.array([3, 0, 3]))
+    assert similarity.vector.cache_info().currsize == 0  # the table holds the rows; no second copy
     assert rows.shape == (3, similarity.dimensions) and np.allclose(rows[0], similarity.vector(words[3]), atol=1e-3)
     renumbered = list(reversed(words))  # a rebuilt index: a new word list, a new table
     assert np.allclose(vectors.of(renumbered, np.array([0]))[0], similarity.vector(words[-1]), atol=1e-3)
