@@ -1,23 +1,33 @@
-"""The project's own eval set on the sample article: answers contain the gold, cite it, and misses abstain."""
+"""The project's own eval sets on the sample article: answers contain the gold, cite it, and misses abstain."""
+
+import pytest
 
 from evals.runner import run_set
 
 from tests.conftest import ROOT
 
-SAMPLE_SET = ROOT / "evals" / "sets" / "sample.jsonl"
-# Measured: 25 of the 26 answerable questions answered and cited, all 4 unanswerable abstain. The
-# miss is a paraphrase sharing no word with its sentence ("Which sporting event is mentioned?" →
-# "the Soccer World Cup"); the floor guards the rest against regressions.
-ANSWERED_FLOOR = 25
+SETS = ROOT / "evals" / "sets"
 
 
-def test_sample_set_floor(sample_assistant, tmp_path):
-    run = run_set(SAMPLE_SET, sample_assistant.settings, out=tmp_path / "run", assistant=sample_assistant)
+# Floors are the measured counts, guarding against regressions:
+# - sample.jsonl: 25 of the 26 answerable questions answered and cited, all 4 unanswerable abstain.
+#   The miss is a paraphrase sharing no word with its sentence ("Which sporting event is
+#   mentioned?" → "the Soccer World Cup").
+# - sample-unseen.jsonl, written after the answerer's weights were fixed and never tuned on: 33 of
+#   40 answerable, 4 of 6 unanswerable. Its misses are mostly abstentions on questions whose verb
+#   the article says differently ("How many aircraft were used?").
+@pytest.mark.parametrize("name, answered_floor, abstained_floor", [
+    ("sample.jsonl", 25, 4),
+    ("sample-unseen.jsonl", 33, 4),
+])
+def test_sample_set_floor(sample_assistant, tmp_path, name, answered_floor, abstained_floor):
+    run = run_set(SETS / name, sample_assistant.settings, out=tmp_path / "run", assistant=sample_assistant)
     answerable = [r for r in run.results if not r["unanswerable"]]
     unanswerable = [r for r in run.results if r["unanswerable"]]
     assert len(answerable) >= 25 and len(unanswerable) >= 3
     correct = [r for r in answerable
                if r["scores"].get("answer_correct") == 1.0 and r["scores"].get("citation_recall", 0) > 0]
-    assert len(correct) >= ANSWERED_FLOOR, [r["question"] for r in answerable if r not in correct]
-    assert all(r["answer"]["abstained"] and not r["answer"]["citations"] for r in unanswerable)
+    assert len(correct) >= answered_floor, [r["question"] for r in answerable if r not in correct]
+    abstained = [r for r in unanswerable if r["answer"]["abstained"] and not r["answer"]["citations"]]
+    assert len(abstained) >= abstained_floor, [r["question"] for r in unanswerable if r not in abstained]
     assert (tmp_path / "run" / "report.html").is_file() and (tmp_path / "run" / "metrics.json").is_file()
