@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[settings_flags], help="the web chat")
     serve.set_defaults(run=run_serve)
 
+    prune = commands.add_parser("prune", parents=[settings_flags],
+                                help="delete indexes and model files that earlier versions left behind")
+    prune.set_defaults(run=run_prune)
+
     status = commands.add_parser("status", parents=[settings_flags], help="what is indexed")
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=run_status)
@@ -150,6 +154,16 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{key:>10}: {status[key]}")
     for failure in status["failures"]:
         print(f"    failed: {failure['path']}: {failure['reason']}")
+    earlier = status["earlier_versions"]
+    if earlier["collections"] or earlier["models"]:
+        print(f"   earlier: {earlier['summary']}; `footnote prune` deletes them")
+    return 0
+
+
+def run_prune(args: argparse.Namespace, settings: Settings) -> int:
+    """footnote prune"""
+    removed = _assistant(settings).prune()
+    print(f"deleted {removed.summary()}")
     return 0
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from index.corpus import Corpus, CorpusConfig, IngestReport, Progress
+from index.leftovers import Leftovers
 
 from assistant.answer import ABSTAIN_TEXT, Answer
 from assistant.extractive import ExtractiveAnswerer
@@ -59,6 +60,10 @@ class Assistant:
     def status(self) -> dict:
         """What is indexed, where, with which model."""
         return self.corpus.status()
+
+    def prune(self) -> Leftovers:
+        """Delete indexes and model files of earlier versions; what was removed."""
+        return self.corpus.prune()
 
     def validate(self, question: str) -> str:
         """The question stripped, or QuestionError for one that can't be asked."""

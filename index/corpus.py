@@ -12,8 +12,9 @@ from index.chunker import Chunker
 from index.document import Chunk, Document, LoadError
 from index.embedder import Embedder
 from index.keyword_index import KeywordIndex
+from index.leftovers import Leftovers, find_leftovers, remove_files
 from index.loaders import load_document, supported_suffixes
-from index.vector_store import VectorStore
+from index.vector_store import VectorStore, drop_collections
 
 Progress = Callable[[str, int, int], None]
 # Files loaded and chunked before each embed-and-write step: bounds memory, keeps progress moving.
@@ -218,7 +219,19 @@ class Corpus:
         return {"documents": documents, "chunks": chunks, "vectors": self.vectors.count(),
                 "model": self.embedder.name, "collection": self.collection_name,
                 "store": self.vectors.location, "data_dir": str(self.config.data_dir),
-                "failures": self.catalog.failures()}
+                "failures": self.catalog.failures(), "earlier_versions": self.leftovers().to_dict()}
+
+    def leftovers(self) -> Leftovers:
+        """Indexes and model exports of earlier versions, which this version can't read."""
+        return find_leftovers(self.config.data_dir, self.config.models_dir or self.config.data_dir / "models")
+
+    def prune(self) -> Leftovers:
+        """Delete the leftovers of earlier versions (collections in the store too); what was removed."""
+        found = self.leftovers()
+        drop_collections(found.collections, self.config.data_dir / "chroma", self.config.chroma_host,
+                         self.config.chroma_port)
+        remove_files(found)
+        return found
 
 
 def display_path(path: Path) -> str:

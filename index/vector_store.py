@@ -19,16 +19,7 @@ class VectorStore:
     """
 
     def __init__(self, name: str, path: Path | None = None, host: str | None = None, port: int = 8000) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        settings = ChromaSettings(anonymized_telemetry=False)
-        if host:
-            self.location = f"http://{host}:{port}"
-            client = chromadb.HttpClient(host=host, port=port, settings=settings)
-        else:
-            self.location = str(path)
-            client = chromadb.PersistentClient(path=str(path), settings=settings)
+        self.location, client = _client(path, host, port)
         # embedding_function=None: vectors always come from us; Chroma's default downloads a model.
         self._collection = client.get_or_create_collection(
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
@@ -69,3 +60,25 @@ class VectorStore:
         # Chroma returns fewer than k when the collection is smaller (or empty): no count() round trip.
         result = self._collection.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
         return [(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0])]
+
+
+def drop_collections(names: list[str], path: Path | None = None, host: str | None = None, port: int = 8000) -> None:
+    """Delete the named collections where they exist (a local store that was never created is left alone)."""
+    if not host and not (path and path.is_dir()):
+        return
+    _, client = _client(path, host, port)
+    existing = {c.name for c in client.list_collections()}
+    for name in names:
+        if name in existing:
+            client.delete_collection(name)
+
+
+def _client(path: Path | None, host: str | None, port: int):
+    """(location shown to users, Chroma client): a server when `host` is set, else embedded at `path`."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if host:
+        return f"http://{host}:{port}", chromadb.HttpClient(host=host, port=port, settings=settings)
+    return str(path), chromadb.PersistentClient(path=str(path), settings=settings)

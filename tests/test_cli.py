@@ -85,3 +85,44 @@ def test_chat_resolves_a_follow_up(footnote, sources):
     assert len(answers) == 2
     assert "electronic fraud" in answers[0]
     assert "Playa del Carmen" in answers[1]
+
+
+FABRICATE_EARLIER_VERSION = """
+import shutil, sys
+from pathlib import Path
+from index.catalog import Catalog
+from index.vector_store import VectorStore
+data, models = Path(sys.argv[1]), Path(sys.argv[2])
+current = next(p.stem for p in data.glob("*.sqlite"))
+old = current.replace("-int8q3-", "-int8q1-")  # the same index as an earlier int8 recipe wrote it
+shutil.copy(data / f"{current}.sqlite", data / f"{old}.sqlite")
+shutil.copytree(data / f"{current}.bm25", data / f"{old}.bm25")
+chunks = Catalog(data / f"{old}.sqlite")
+ids = chunks.chunk_ids()
+vectors = chunks.vectors(ids)
+VectorStore(old, path=data / "chroma").add(list(chunks.chunks(ids).values()), [vectors[i][0] for i in ids])
+shutil.copy(data / f"{current}.sqlite", data / f"{current.replace('-c200o1', '-c150o1')}.sqlite")  # other chunking: kept
+(models / "all-MiniLM-L6-v2-int8q1.onnx").write_bytes(b"0" * 2_000_000)
+print(old)
+"""
+LIST_COLLECTIONS = "import chromadb, sys; print(sorted(c.name for c in chromadb.PersistentClient(sys.argv[1]).list_collections()))"
+
+
+def test_prune_deletes_what_earlier_versions_left_and_nothing_in_use(footnote, sources, tmp_path, models_dir):
+    footnote("ingest", str(sources))
+    data = tmp_path / "data"
+    old = subprocess.run([sys.executable, "-c", FABRICATE_EARLIER_VERSION, str(data), str(models_dir)], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.strip()
+    status = footnote("status").stdout
+    assert "earlier: 1 index and 1 model export of earlier versions" in status and "`footnote prune`" in status
+
+    pruned = footnote("prune")
+    assert pruned.returncode == 0 and pruned.stdout.startswith("deleted 1 index and 1 model export"), pruned.stderr
+    assert not list(data.glob(f"{old}.*")) and not (models_dir / "all-MiniLM-L6-v2-int8q1.onnx").exists()
+    collections = subprocess.run([sys.executable, "-c", LIST_COLLECTIONS, str(data / "chroma")],
+                                 capture_output=True, text=True, check=True).stdout
+    assert old not in collections and "-int8q3-c200o1" in collections
+    assert list(data.glob("*-c150o1.sqlite")) and list(models_dir.glob("*int8q3.onnx"))
+    assert "earlier" not in footnote("status").stdout
+    ask = footnote("ask", "How many operatives were expelled to the United States?")
+    assert "37 operatives" in ask.stdout and "[1]" in ask.stdout
