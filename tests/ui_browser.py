@@ -1,14 +1,14 @@
 """Test helper: headless Debian Chromium driven by Playwright, and the page actions tests repeat."""
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-CHROMIUM = "/usr/bin/chromium"
-# DESIGN.md §3: no GPU, no background traffic, no first-run work.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from devtools import CHROMIUM, FLAGS  # noqa: E402  the browser the UI bench drives, started the same way
+
 ANSWER_TIMEOUT_MS = 30_000
 
 
