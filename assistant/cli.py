@@ -18,7 +18,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
     try:
         settings = Settings.from_env().replace(**{
             f.name: getattr(args, f.name) for f in fields(Settings) if getattr(args, f.name, None) is not None})

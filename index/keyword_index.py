@@ -1,6 +1,7 @@
 """BM25 keyword search over chunk texts, with English stemming and stop words, persisted to disk."""
 
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -81,8 +82,7 @@ class KeywordIndex:
     def rebuild(self, ids: list[str], texts: list[str], groups: list[str] | None = None) -> None:
         """Index these chunks (replacing all earlier ones) and save to disk; `groups` names each
         row's document (each row is its own document when not given)."""
-        import bm25s
-
+        bm25s = _bm25s()
         self.folder.mkdir(parents=True, exist_ok=True)
         state = _State(list(ids), list(groups) if groups is not None else list(ids))
         if texts:
@@ -179,9 +179,7 @@ class KeywordIndex:
         ids = json.loads(ids_file.read_text()) if ids_file.is_file() else []
         state = _State(ids, json.loads(groups_file.read_text()) if groups_file.is_file() else list(ids))
         if ids:
-            import bm25s
-
-            state.bm25 = bm25s.BM25.load(str(self.folder))
+            state.bm25 = _bm25s().BM25.load(str(self.folder))
             if terms_file.is_file():
                 with np.load(terms_file) as arrays:
                     state.rows = RowTerms(**{name: arrays[name] for name in arrays.files})
@@ -203,6 +201,15 @@ def indexed_words(text: str) -> tuple[list[str], list[int], list[str]]:
     found = [(m.start(), w) for m in _TOKEN.finditer(text) if (w := m.group().lower()) not in stopwords()]
     written = [word for _, word in found]
     return stemmer().stemWords(written), [start for start, _ in found], written
+
+
+def _bm25s():
+    """The bm25s module, its logger quieted: importing it sets that logger to DEBUG, so every index
+    build would print "DEBUG bm25s: Building index from tokens" under the user's command."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 @lru_cache(maxsize=1)

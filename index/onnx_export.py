@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import warnings
 from pathlib import Path
 
 from index.model_files import file_sha256, verify_model_dir
@@ -54,6 +55,7 @@ def _stamp(path: Path) -> None:
 def _export(model_dir: Path, target: Path) -> None:
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
     class LastHiddenState(torch.nn.Module):
         """Keyword-call wrapper: transformers 5 changed BertModel's positional signature."""
@@ -67,17 +69,22 @@ def _export(model_dir: Path, target: Path) -> None:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
-    # Eager attention exports the classic BERT pattern that the optimizer fuses into one Attention op.
-    model = LastHiddenState(AutoModel.from_pretrained(str(model_dir), local_files_only=True,
-                                                      attn_implementation="eager").eval())
-    sample = tuple(torch.ones(2, 16, dtype=torch.long) for _ in INPUTS)
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
-    exported = target.with_suffix(".export.onnx")
-    with torch.no_grad():
-        torch.onnx.export(
-            model, sample, str(exported), input_names=list(INPUTS),
-            output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False,
-        )
+    # The tracer's warnings and the weight-loading bar are about this one-time export, not the
+    # user's documents: the graph is checked by its fusion below and by the embedding tests.
+    transformers_logging.disable_progress_bar()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # Eager attention exports the classic BERT pattern that the optimizer fuses into one Attention op.
+        model = LastHiddenState(AutoModel.from_pretrained(str(model_dir), local_files_only=True,
+                                                          attn_implementation="eager").eval())
+        sample = tuple(torch.ones(2, 16, dtype=torch.long) for _ in INPUTS)
+        axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+        exported = target.with_suffix(".export.onnx")
+        with torch.no_grad():
+            torch.onnx.export(
+                model, sample, str(exported), input_names=list(INPUTS),
+                output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False,
+            )
     _fuse(exported, target)
     exported.unlink()
     _stamp(target)

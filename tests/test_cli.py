@@ -25,6 +25,7 @@ def test_ingest_ask_status_end_to_end(footnote, sources):
     ingest = footnote("ingest", str(sources))
     assert ingest.returncode == 0, ingest.stderr
     assert ingest.stdout.strip().endswith("1 added, 0 updated, 0 unchanged, 0 removed, 0 failed")
+    assert ingest.stderr == ""  # no library chatter (bm25s logs each index build at DEBUG unless quieted)
     ask = footnote("ask", "How many operatives were expelled to the United States?")
     assert ask.returncode == 0
     first, citation = ask.stdout.splitlines()[:2]
