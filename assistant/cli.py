@@ -7,6 +7,8 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from index.vector_store import StoreUnavailable
+
 from assistant.answer import Answer
 from assistant.settings import Settings, UsageError, env_name
 
@@ -22,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env().replace(**{
             f.name: getattr(args, f.name) for f in fields(Settings) if getattr(args, f.name, None) is not None})
         return args.run(args, settings)
-    except UsageError as error:
+    except (UsageError, StoreUnavailable) as error:
         print(f"footnote: {error}", file=sys.stderr)
         return USER_ERROR
     except KeyboardInterrupt:

@@ -10,6 +10,10 @@ from index.document import Chunk
 _WRITE_BATCH = 2000
 
 
+class StoreUnavailable(Exception):
+    """The configured Chroma server does not answer; the message says how to fix that."""
+
+
 class VectorStore:
     """Writes go through llama-index's ChromaVectorStore; searches read Chroma's raw cosine.
 
@@ -80,5 +84,10 @@ def _client(path: Path | None, host: str | None, port: int):
 
     settings = ChromaSettings(anonymized_telemetry=False)
     if host:
-        return f"http://{host}:{port}", chromadb.HttpClient(host=host, port=port, settings=settings)
+        location = f"http://{host}:{port}"
+        try:
+            return location, chromadb.HttpClient(host=host, port=port, settings=settings)
+        except ValueError as error:  # chromadb's "Could not connect to a Chroma server"
+            raise StoreUnavailable(f"no Chroma server answers at {location}: start one (`chroma run --host {host} "
+                                   f"--port {port}`) or unset chroma_host to use the embedded store") from error
     return str(path), chromadb.PersistentClient(path=str(path), settings=settings)

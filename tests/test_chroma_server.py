@@ -1,0 +1,103 @@
+"""Footnote against a real `chroma run` server: vectors live there, the catalog stays local."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    """A Chroma server on a free loopback port, stopped after the module."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("chroma-log") / "server.log"
+    with log.open("w") as output:
+        server = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path_factory.mktemp("chroma-data")),
+                                   "--host", "127.0.0.1", "--port", str(port)], stdout=output, stderr=output)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def footnote_on_server(tmp_path, models_dir, chroma_server):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FOOTNOTE_DATA_DIR": str(tmp_path / "data"),
+           "FOOTNOTE_MODELS_DIR": str(models_dir), "FOOTNOTE_CHROMA_HOST": "127.0.0.1",
+           "FOOTNOTE_CHROMA_PORT": str(chroma_server)}
+
+    def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env={**env, **overrides},
+                              capture_output=True, text=True, timeout=300)
+
+    return run
+
+
+def _server_collections(port: int) -> dict[str, int]:
+    """Collection name → vector count, read from the server by a separate client."""
+    script = ("import chromadb, json, sys; c = chromadb.HttpClient(host='127.0.0.1', port=int(sys.argv[1]));"
+              "print(json.dumps({x.name: x.count() for x in c.list_collections()}))")
+    return json.loads(subprocess.run([sys.executable, "-c", script, str(port)], capture_output=True, text=True,
+                                     check=True).stdout)
+
+
+def test_ingest_and_ask_keep_vectors_on_the_server(footnote_on_server, sources, chroma_server, tmp_path):
+    assert footnote_on_server("ingest", str(sources)).stdout.strip().endswith("1 added, 0 updated, 0 unchanged, "
+                                                                              "0 removed, 0 failed")
+    status = json.loads(footnote_on_server("status", "--json").stdout)
+    assert status["store"] == f"http://127.0.0.1:{chroma_server}"
+    assert _server_collections(chroma_server)[status["collection"]] == status["chunks"] > 0
+    assert not (tmp_path / "data" / "chroma").exists()  # nothing stored in an embedded Chroma
+
+    answer = json.loads(footnote_on_server("ask", "--json", "Where was Otmane Khalladi captured?").stdout)
+    assert not answer["abstained"] and "Playa del Carmen" in answer["answer"]
+    assert answer["citations"][0]["path"].endswith("000_c12f4e3d27157f56.txt")
+    assert footnote_on_server("ingest", str(sources)).stdout.strip().startswith("0 added, 0 updated, 1 unchanged")
+
+
+def test_an_unreachable_server_is_a_one_line_error(footnote_on_server, sources):
+    result = footnote_on_server("ask", "Where was Otmane Khalladi captured?", FOOTNOTE_CHROMA_PORT=str(_free_port()))
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("footnote: no Chroma server answers at http://127.0.0.1:") and "chroma run" in line
+
+
+def test_prune_drops_an_earlier_versions_collection_from_the_server(footnote_on_server, sources, chroma_server,
+                                                                     tmp_path):
+    footnote_on_server("ingest", str(sources))
+    current = json.loads(footnote_on_server("status", "--json").stdout)["collection"]
+    old = current.replace("-int8q3-", "-int8q1-")  # as an earlier int8 recipe named it
+    (tmp_path / "data" / f"{old}.sqlite").write_bytes((tmp_path / "data" / f"{current}.sqlite").read_bytes())
+    script = ("import chromadb, sys; c = chromadb.HttpClient(host='127.0.0.1', port=int(sys.argv[1]));"
+              "c.create_collection(sys.argv[2], embedding_function=None).add(ids=['x'], embeddings=[[0.1] * 384])")
+    subprocess.run([sys.executable, "-c", script, str(chroma_server), old], check=True, capture_output=True)
+    assert old in _server_collections(chroma_server)
+
+    assert footnote_on_server("prune").stdout.startswith("deleted 1 index")
+    left = _server_collections(chroma_server)
+    assert old not in left and current in left
+    assert not (tmp_path / "data" / f"{old}.sqlite").exists()
