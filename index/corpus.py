@@ -226,10 +226,13 @@ class Corpus:
         return find_leftovers(self.config.data_dir, self.config.models_dir or self.config.data_dir / "models")
 
     def prune(self) -> Leftovers:
-        """Delete the leftovers of earlier versions (collections in the store too); what was removed."""
+        """Delete the leftovers of earlier versions (their collections too); what was removed."""
         found = self.leftovers()
-        drop_collections(found.collections, self.config.data_dir / "chroma", self.config.chroma_host,
-                         self.config.chroma_port)
+        # From the embedded store and the server alike: an index may have moved between them, and
+        # without its catalog a collection left behind would never be found again.
+        drop_collections(found.collections, path=self.config.data_dir / "chroma")
+        if self.config.chroma_host:
+            drop_collections(found.collections, host=self.config.chroma_host, port=self.config.chroma_port)
         remove_files(found)
         return found
 

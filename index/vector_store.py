@@ -68,7 +68,7 @@ class VectorStore:
 
 def drop_collections(names: list[str], path: Path | None = None, host: str | None = None, port: int = 8000) -> None:
     """Delete the named collections where they exist (a local store that was never created is left alone)."""
-    if not host and not (path and path.is_dir()):
+    if not names or (not host and not (path and path.is_dir())):
         return
     _, client = _client(path, host, port)
     existing = {c.name for c in client.list_collections()}
