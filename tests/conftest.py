@@ -1,6 +1,8 @@
 """Shared fixtures: the real model (exported once per session), real Chroma in temporary folders."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,19 @@ def make_assistant(tmp_path, models_dir):
         return Assistant(Settings().replace(**values))
 
     return make
+
+
+@pytest.fixture
+def footnote(tmp_path, models_dir):
+    """Runs the `footnote` command on a fresh data folder; keyword arguments set more environment variables."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FOOTNOTE_DATA_DIR": str(tmp_path / "data"),
+           "FOOTNOTE_MODELS_DIR": str(models_dir)}
+
+    def run(*args: str, stdin: str | None = None, **more_env: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env={**env, **more_env},
+                              input=stdin, capture_output=True, text=True, timeout=300)
+
+    return run
 
 
 @pytest.fixture

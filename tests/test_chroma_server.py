@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-
 CHROMA = Path(sys.executable).parent / "chroma"
 
 
@@ -45,14 +43,12 @@ def chroma_server(tmp_path_factory):
 
 
 @pytest.fixture
-def footnote_on_server(tmp_path, models_dir, chroma_server):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FOOTNOTE_DATA_DIR": str(tmp_path / "data"),
-           "FOOTNOTE_MODELS_DIR": str(models_dir), "FOOTNOTE_CHROMA_HOST": "127.0.0.1",
-           "FOOTNOTE_CHROMA_PORT": str(chroma_server)}
+def footnote_on_server(footnote, chroma_server):
+    """The `footnote` command with its vectors on the test server."""
+    server = {"FOOTNOTE_CHROMA_HOST": "127.0.0.1", "FOOTNOTE_CHROMA_PORT": str(chroma_server)}
 
-    def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env={**env, **overrides},
-                              capture_output=True, text=True, timeout=300)
+    def run(*args: str, **more_env: str) -> subprocess.CompletedProcess:
+        return footnote(*args, **{**server, **more_env})
 
     return run
 

@@ -9,18 +9,6 @@ import pytest
 from tests.conftest import ROOT
 
 
-@pytest.fixture
-def footnote(tmp_path, models_dir):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FOOTNOTE_DATA_DIR": str(tmp_path / "data"),
-           "FOOTNOTE_MODELS_DIR": str(models_dir)}
-
-    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env, input=stdin,
-                              capture_output=True, text=True, timeout=300)
-
-    return run
-
-
 def test_ingest_ask_status_end_to_end(footnote, sources):
     ingest = footnote("ingest", str(sources))
     assert ingest.returncode == 0, ingest.stderr

@@ -2,8 +2,6 @@
 
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -104,14 +102,7 @@ def test_cli_usage_errors_exit_2_with_one_line(argv, message, capsys, tmp_path, 
     assert capsys.readouterr().err.strip().splitlines() == [message]
 
 
-def test_footnote_eval_on_the_sample_set_from_the_command_line(tmp_path, models_dir, sources):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FOOTNOTE_DATA_DIR": str(tmp_path / "data"),
-           "FOOTNOTE_MODELS_DIR": str(models_dir)}
-
-    def footnote(*args):
-        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=300)
-
+def test_footnote_eval_on_the_sample_set_from_the_command_line(footnote, tmp_path, sources):
     assert footnote("ingest", str(sources)).returncode == 0
     result = footnote("eval", "evals/sets/sample.jsonl", "--limit", "6", "--json", "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
