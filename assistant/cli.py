@@ -147,7 +147,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
     """footnote status"""
-    status = _assistant(settings).status()
+    assistant = _assistant(settings)
+    # Only here, not in Assistant.status(): the web page refreshes that on every load.
+    status = {**assistant.status(), "earlier_versions": assistant.leftovers().to_dict()}
     if args.json:
         print(json.dumps(status, indent=1))
         return 0

@@ -61,6 +61,10 @@ class Assistant:
         """What is indexed, where, with which model."""
         return self.corpus.status()
 
+    def leftovers(self) -> Leftovers:
+        """Indexes and model files of earlier versions, which this version can't read."""
+        return self.corpus.leftovers()
+
     def prune(self) -> Leftovers:
         """Delete indexes and model files of earlier versions; what was removed."""
         return self.corpus.prune()

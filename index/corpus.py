@@ -219,7 +219,7 @@ class Corpus:
         return {"documents": documents, "chunks": chunks, "vectors": self.vectors.count(),
                 "model": self.embedder.name, "collection": self.collection_name,
                 "store": self.vectors.location, "data_dir": str(self.config.data_dir),
-                "failures": self.catalog.failures(), "earlier_versions": self.leftovers().to_dict()}
+                "failures": self.catalog.failures()}
 
     def leftovers(self) -> Leftovers:
         """Indexes and model exports of earlier versions, which this version can't read."""
