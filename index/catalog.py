@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index import token_vectors
 from index.document import Chunk, Document
 
 _SCHEMA = """
@@ -16,7 +17,7 @@ CREATE TABLE IF NOT EXISTS documents (
     page_starts TEXT, note TEXT, indexed_at REAL, chunk_count INTEGER, vector BLOB);
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, seq INTEGER, start INTEGER, end INTEGER, text TEXT,
-    title TEXT, sentences TEXT, embed_key TEXT, vector BLOB, sentence_vectors BLOB);
+    title TEXT, sentences TEXT, embed_key TEXT, vector BLOB, sentence_vectors BLOB, token_vectors BLOB);
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
 CREATE INDEX IF NOT EXISTS chunks_embed_key ON chunks(embed_key);
 CREATE TABLE IF NOT EXISTS failures (path TEXT PRIMARY KEY, reason TEXT, at REAL);
@@ -33,10 +34,14 @@ class Catalog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         self._add_document_vectors()
+        self._add_token_vectors()
 
     def document_hashes(self) -> dict[str, str]:
-        """path → sha256 of every indexed document."""
-        return dict(self._db.execute("SELECT path, sha256 FROM documents"))
+        """path → sha256 of every indexed document; "" for one indexed before chunks kept word-piece
+        vectors, so the next ingest completes it."""
+        return dict(self._db.execute(
+            "SELECT path, CASE WHEN EXISTS (SELECT 1 FROM chunks WHERE chunks.path = documents.path"
+            " AND token_vectors IS NULL) THEN '' ELSE sha256 END FROM documents"))
 
     def document(self, path: str) -> Document | None:
         """The indexed text of one document, or None."""
@@ -81,15 +86,20 @@ class Catalog:
 
     def sentence_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
         """Per chunk id, its sentences' unit vectors (rows in sentence order)."""
-        return {cid: sentences for cid, (_, sentences) in self.vectors(ids).items()}
-
-    def vectors(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Per chunk id, its unit vector and its sentences' unit vectors."""
         ids = list(ids)
         marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"SELECT id, vector, sentence_vectors FROM chunks WHERE id IN ({marks})", ids)
+        rows = self._db.execute(f"SELECT id, sentence_vectors FROM chunks WHERE id IN ({marks})", ids)
+        return {cid: _sentence_rows(blob) for cid, blob in rows}
+
+    def vectors(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Per chunk id, its unit vector, its sentences' unit vectors and its word-pieces' (None in
+        a catalog not yet completed by an ingest)."""
+        ids = list(ids)
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            f"SELECT id, vector, sentence_vectors, token_vectors FROM chunks WHERE id IN ({marks})", ids)
         return {r[0]: (np.frombuffer(r[1], dtype=np.float32),
-                       np.frombuffer(r[2], dtype=np.float16).reshape(-1, 384).astype(np.float32)) for r in rows}
+                       _sentence_rows(r[2]), None if r[3] is None else token_vectors.from_bytes(r[3])) for r in rows}
 
     def document_vectors(self, paths: Iterable[str]) -> dict[str, np.ndarray]:
         """Per document path, the unit mean of its chunks' vectors: what the whole document is about."""
@@ -99,20 +109,22 @@ class Catalog:
                                 paths)
         return {path: np.frombuffer(vector, dtype=np.float32) for path, vector in rows}
 
-    def cached_vectors(self, embed_keys: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
-        """embed_key → (vector, sentence vectors) of chunks already embedded with that input."""
+    def cached_vectors(self, embed_keys: Iterable[str]) -> dict[str, tuple[bytes, bytes, bytes]]:
+        """embed_key → (vector, sentence vectors, word-piece vectors) of chunks already embedded with that input."""
         keys = list(embed_keys)
-        found: dict[str, tuple[bytes, bytes]] = {}
+        found: dict[str, tuple[bytes, bytes, bytes]] = {}
         for first in range(0, len(keys), 500):
             part = keys[first:first + 500]
             marks = ",".join("?" * len(part))
             for row in self._db.execute(
-                f"SELECT embed_key, vector, sentence_vectors FROM chunks WHERE embed_key IN ({marks})", part):
-                found[row[0]] = (row[1], row[2])
+                f"SELECT embed_key, vector, sentence_vectors, token_vectors FROM chunks "
+                f"WHERE embed_key IN ({marks}) AND token_vectors IS NOT NULL", part):
+                found[row[0]] = row[1:]
         return found
 
-    def replace_many(self, documents: list[tuple[Document, list[tuple[Chunk, str, bytes, bytes]]]]) -> None:
-        """Swap in documents' new chunks (chunk, embed key, vector, sentence vectors) in one transaction."""
+    def replace_many(self, documents: list[tuple[Document, list[tuple[Chunk, str, bytes, bytes, bytes]]]]) -> None:
+        """Swap in documents' new chunks (chunk, embed key, vector, sentence vectors, word-piece
+        vectors) in one transaction."""
         with self._transaction():
             for document, rows in documents:
                 self._db.execute("DELETE FROM chunks WHERE path=?", (document.path,))
@@ -121,11 +133,11 @@ class Catalog:
                     f"INSERT OR REPLACE INTO documents ({_DOCUMENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (document.path, document.sha256, document.kind, document.title, document.text,
                      json.dumps(document.page_starts), document.note, time.time(), len(rows),
-                     _mean_vector([vec for _, _, vec, _ in rows])))
+                     _mean_vector([vec for _, _, vec, _, _ in rows])))
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    [(c.id, c.path, seq, c.start, c.end, c.text, c.title, json.dumps(c.sentences), key, vec, svec)
-                     for seq, (c, key, vec, svec) in enumerate(rows)])
+                    "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(c.id, c.path, seq, c.start, c.end, c.text, c.title, json.dumps(c.sentences), key, vec, svec,
+                      tvec) for seq, (c, key, vec, svec, tvec) in enumerate(rows)])
 
     def remove(self, path: str) -> None:
         """Forget a document and its chunks."""
@@ -162,6 +174,15 @@ class Catalog:
     def _has_document_vectors(self) -> bool:
         return any(row[1] == "vector" for row in self._db.execute("PRAGMA table_info(documents)"))
 
+    def _add_token_vectors(self) -> None:
+        """Catalogs written before chunks kept word-piece vectors get the column, empty: the next
+        ingest embeds their documents again (document_hashes), and until then retrieval does without."""
+        if any(row[1] == "token_vectors" for row in self._db.execute("PRAGMA table_info(chunks)")):
+            return
+        with self._transaction():
+            if not any(row[1] == "token_vectors" for row in self._db.execute("PRAGMA table_info(chunks)")):
+                self._db.execute("ALTER TABLE chunks ADD COLUMN token_vectors BLOB")
+
 
 class _Transaction:
     def __init__(self, db: sqlite3.Connection) -> None:
@@ -172,6 +193,10 @@ class _Transaction:
 
     def __exit__(self, kind, value, traceback) -> None:
         self.db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+def _sentence_rows(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float16).reshape(-1, 384).astype(np.float32)
 
 
 def _mean_vector(vectors: list[bytes]) -> bytes | None:

@@ -10,7 +10,8 @@ import numpy as np
 from index.catalog import Catalog, embedding_input
 from index.chunker import Chunker
 from index.document import Chunk, Document, LoadError
-from index.embedder import Embedder
+from index import token_vectors
+from index.embedder import EmbeddedQuery, Embedder
 from index.keyword_index import KeywordIndex
 from index.leftovers import Leftovers, find_leftovers, remove_files
 from index.loaders import load_document, supported_suffixes
@@ -161,8 +162,9 @@ class Corpus:
                                    for document, doc_chunks in loaded])
 
     def _embed(self, chunks: list[Chunk], report: IngestReport,
-               progress: Progress | None) -> dict[str, tuple[str, bytes, bytes]]:
-        """chunk id → (embed key, vector, sentence vectors); identical inputs are never re-embedded."""
+               progress: Progress | None) -> dict[str, tuple[str, bytes, bytes, bytes]]:
+        """chunk id → (embed key, vector, sentence vectors, word-piece vectors); identical inputs are
+        never re-embedded."""
         keys = {c.id: _embed_key(self.embedder.name, c) for c in chunks}
         cached = self.catalog.cached_vectors(set(keys.values()))
         todo = [c for c in chunks if keys[c.id] not in cached]
@@ -176,9 +178,10 @@ class Corpus:
             if progress:
                 progress("chunks", done, len(todo))
 
-        vectors, sentence_vectors = self.embedder.embed_with_spans(texts, spans, advance)
-        for chunk, vector, sentences in zip(todo, vectors, sentence_vectors):
-            cached[keys[chunk.id]] = (vector.astype(np.float32).tobytes(), sentences.astype(np.float16).tobytes())
+        vectors, sentence_vectors, pieces = self.embedder.embed_with_spans(texts, spans, advance)
+        for chunk, vector, sentences, words in zip(todo, vectors, sentence_vectors, pieces):
+            cached[keys[chunk.id]] = (vector.astype(np.float32).tobytes(), sentences.astype(np.float16).tobytes(),
+                                      token_vectors.to_bytes(words))
         report.chunks_embedded += len(todo)
         return {c.id: (keys[c.id], *cached[keys[c.id]]) for c in chunks}
 
@@ -189,9 +192,9 @@ class Corpus:
 
     # --- search -------------------------------------------------------------------------------
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """Unit vector of a question."""
-        return self.embedder.embed([text])[0]
+    def embed_query(self, text: str) -> EmbeddedQuery:
+        """A question's unit vector, and its word-pieces' vectors for late interaction."""
+        return self.embedder.embed_query(text)
 
     def search_dense(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine) of the k nearest chunks."""

@@ -4,16 +4,27 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from index import token_vectors
 from index.model_files import MAX_TOKENS, packaged_model_dir
 
 PRECISIONS = ("int8", "fp32", "torch")
 # Tokens per batch (padded length x rows): a few chunks, so activations stay in cache (measured here:
 # 512 embeds SciFact chunks a quarter faster than 8192; batches this size lose nothing to overhead).
 TOKEN_BUDGET = 512
+
+
+@dataclass(frozen=True)
+class EmbeddedQuery:
+    """A question's unit vector, and its word-pieces' compressed vectors with their character spans."""
+
+    vector: np.ndarray
+    tokens: np.ndarray  # (word-pieces x token_vectors.DIMENSIONS), unit rows
+    token_spans: list[tuple[int, int]]
 
 
 class Embedder:
@@ -69,35 +80,55 @@ class Embedder:
         """Unit vectors, one row per text, in input order."""
         return self.embed_with_spans(texts, [[] for _ in texts])[0]
 
+    def embed_query(self, text: str) -> EmbeddedQuery:
+        """A question's vector and its word-pieces' vectors, from one forward pass."""
+        vectors, _, tokens = self.embed_with_spans([text], [[]])
+        spans = [(start, end) for start, end in self._tokenizer.encode(text).offsets if end > start]
+        return EmbeddedQuery(vectors[0], token_vectors.expand(tokens[0]), spans)
+
+    def word_piece_states(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's contextual word-piece vectors before compression (384-d, without [CLS]/[SEP]):
+        what token_vectors.fit_projection learns its directions from."""
+        states = []
+        for text, encoding in zip(texts, self._tokenizer.encode_batch(list(texts))):
+            hidden, _ = self._run([text], [encoding])
+            states.append(hidden[0][_pieces_in(encoding.offsets, [])])
+        return states
+
     def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
-                         on_batch: Callable[[int], None] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Vectors of each text, and of each (start, end) character span inside it.
+                         on_batch: Callable[[int], None] | None = None
+                         ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """Vectors of each text, of each (start, end) character span inside it, and of each
+        word-piece inside the spans (all word-pieces when a text has no span), compressed to int8.
 
         A span's vector pools the text's contextual token vectors over the span ("late
         chunking"): sentence vectors come free with the chunk's forward pass instead of costing
-        a second one. `on_batch(n)` reports progress.
+        a second one, and so do the word-piece vectors. `on_batch(n)` reports progress.
         """
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         span_vectors: list[np.ndarray] = [np.zeros((len(s), self.dimension), np.float32) for s in spans]
+        pieces: list[np.ndarray] = [np.zeros((0, token_vectors.DIMENSIONS), np.int8) for _ in texts]
         encodings = self._tokenizer.encode_batch(list(texts)) if texts else []
         # Length-sorted batches: similar lengths pad little, so no work is spent on padding.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         run = self._run
 
-        def embed_batch(batch: list[int]) -> tuple[list[int], np.ndarray, list[np.ndarray]]:
+        def embed_batch(batch: list[int]) -> tuple[list[int], np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
             batch_encodings = [encodings[i] for i in batch]
             hidden, mask = run([texts[i] for i in batch], batch_encodings)
             return batch, _mean_pool(hidden, mask), [
-                _pool_spans(hidden[row], batch_encodings[row].offsets, spans[i]) for row, i in enumerate(batch)]
+                (_pool_spans(hidden[row], batch_encodings[row].offsets, spans[i]),
+                 token_vectors.compress(hidden[row][_pieces_in(batch_encodings[row].offsets, spans[i])]))
+                for row, i in enumerate(batch)]
 
         batches = _batches(order, encodings)
-        for batch, pooled, pooled_spans in self._map(embed_batch, batches):
+        for batch, pooled, per_text in self._map(embed_batch, batches):
             vectors[batch] = pooled
-            for i, span_rows in zip(batch, pooled_spans):
-                span_vectors[i] = span_rows
+            for i, (span_rows, piece_rows) in zip(batch, per_text):
+                span_vectors[i], pieces[i] = span_rows, piece_rows
             if on_batch:
                 on_batch(len(batch))
-        return vectors, span_vectors
+        return vectors, span_vectors, pieces
 
     def _map(self, function: Callable, batches: list[list[int]]):
         """Batches in input order; with several threads, one batch per core at a time. Whole
@@ -165,6 +196,17 @@ def _pool_spans(hidden: np.ndarray, offsets: list[tuple[int, int]],
         if inside.any():
             pooled[row] = hidden[: len(offsets)][inside].mean(axis=0)
     return _unit(pooled)
+
+
+def _pieces_in(offsets: list[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Which word-pieces lie inside the spans (every real one when there are none): a chunk's own
+    words, not the title line in front of them nor [CLS]/[SEP]."""
+    starts = np.array([s for s, _ in offsets])
+    ends = np.array([e for _, e in offsets])
+    inside = ends > starts
+    if len(spans):
+        inside &= np.any([(starts >= s) & (ends <= e) for s, e in spans], axis=0)
+    return np.flatnonzero(inside)
 
 
 def _onnx_runner(model_dir: Path, cache_dir: Path, precision: str, threads: int):
