@@ -87,11 +87,11 @@ class Assistant:
         context = context_for(question, list(previous_questions))
         query = f"{question} {context}".strip()
         corpus = self.corpus
-        vector = corpus.embed_query(query)
-        passages = self.retriever.retrieve(query, top_k or self.settings.top_k, vector)
+        embedded = corpus.embed_query(query)
+        passages = self.retriever.retrieve(query, top_k or self.settings.top_k, embedded)
         retrieved = time.perf_counter()
         if passages:
-            answer = self.answerer.answer(question, QuestionTerms.parse(question, context), vector,
+            answer = self.answerer.answer(question, QuestionTerms.parse(question, context), embedded.vector,
                                           passages, max_sentences)
         else:
             answer = Answer(question, ABSTAIN_TEXT, True)

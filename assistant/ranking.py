@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from index.embedder import EmbeddedQuery
 from index.keyword_index import KeywordMatch, RowLayout, RowTerms, term_positions
 
 from assistant.term_vectors import TermVectors
-from assistant.terms import stopwords as question_words
+from assistant.terms import content_word_spans, stopwords as question_words
 from assistant.word_similarity import credit
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
@@ -33,6 +34,8 @@ FEATURES = (
     "document_dense",  # cosine of question and the document's mean chunk vector: what the whole is about
     "soft_coverage",  # coverage, with absent terms credited for close words ("detained" for "arrested")
     "soft_best_sentence",  # best_sentence, with the same credit for close words
+    "late_interaction",  # mean over the question's word-pieces of the best cosine with one of the chunk's (MaxSim)
+    "late_interaction_weakest",  # the same over the worse-matched half: the chunk must say all of it
 )
 
 
@@ -44,18 +47,21 @@ class Candidate:
     sentence_ends: tuple[int, ...]  # offsets into text
     vector: np.ndarray
     sentence_vectors: np.ndarray
+    token_vectors: np.ndarray | None  # compressed word-piece vectors, None in an index not yet completed
     row: int  # keyword-index row, -1 when unknown
     document_vector: np.ndarray | None = None  # unit mean of its document's chunk vectors, when known
 
 
 def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, row_terms: RowTerms | None,
              candidates: list[Candidate], vocabulary: list[str] | None = None,
-             term_vectors: TermVectors | None = None) -> np.ndarray:
+             term_vectors: TermVectors | None = None, question_pieces: np.ndarray | None = None) -> np.ndarray:
     """One row of FEATURES per candidate; without `vocabulary` (the index's words) and `term_vectors`
-    the soft features credit exact terms only."""
+    the soft features credit exact terms only, and without `question_pieces` (question_pieces())
+    the late-interaction features are left at 0."""
     rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
     if not candidates:
         return rows
+    rows[:, 12:14] = _late_interaction(question_pieces, candidates)
     rows[:, 0] = [c.vector @ vector for c in candidates]
     cosines = [c.sentence_vectors @ vector if len(c.sentence_vectors) else np.array([rows[i, 0]])
                for i, c in enumerate(candidates)]
@@ -78,6 +84,29 @@ def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, 
     held = np.stack([np.isin(docs, np.unique(layout.document_of_row[r])) for r in match.rows], axis=1)
     rows[:, 7] = np.where(docs >= 0, held @ weights, rows[:, 3])
     return rows
+
+
+def question_pieces(question: str, query: EmbeddedQuery) -> np.ndarray:
+    """The question's word-piece vectors that belong to content words ("who", "did" and "the" would
+    match some word-piece of any chunk); all of them when the question has no content word."""
+    words = content_word_spans(question)
+    keep = [i for i, (start, _) in enumerate(query.token_spans) if any(s <= start < e for s, e in words)]
+    return query.tokens[keep] if keep else query.tokens
+
+
+def _late_interaction(pieces: np.ndarray | None, candidates: list[Candidate]) -> np.ndarray:
+    """late_interaction and late_interaction_weakest of each candidate. A chunk without word-piece
+    vectors gets the mean of those with them: the same for all, so it neither wins nor loses by it."""
+    scores = np.zeros((len(candidates), 2))
+    have = [i for i, c in enumerate(candidates) if c.token_vectors is not None and len(c.token_vectors)]
+    if pieces is None or not len(pieces) or not have:
+        return scores
+    lengths = [len(candidates[i].token_vectors) for i in have]
+    cosines = pieces @ np.vstack([candidates[i].token_vectors for i in have]).T
+    best = np.sort(np.maximum.reduceat(cosines, np.r_[0, np.cumsum(lengths)[:-1]], axis=1), axis=0)
+    scores[have] = np.column_stack([best.mean(axis=0), best[: max(1, len(pieces) // 2)].mean(axis=0)])
+    scores[[i for i in range(len(candidates)) if i not in set(have)]] = scores[have].mean(axis=0)
+    return scores
 
 
 def _word_features(match: KeywordMatch, row_terms: RowTerms | None, candidates: list[Candidate],

@@ -6,6 +6,7 @@ import numpy as np
 
 from index.corpus import Corpus
 from index.document import Chunk
+from index.embedder import EmbeddedQuery
 
 from assistant import ranking
 from assistant.answer import Passage
@@ -44,13 +45,13 @@ class HybridRetriever:
         self.keyword_weight = keyword_weight
         self.fusion = fusion
 
-    def retrieve(self, query: str, k: int, query_vector=None) -> list[Passage]:
-        """The k best passages for `query`, best first."""
-        vector = self.corpus.embed_query(query) if query_vector is None else query_vector
+    def retrieve(self, query: str, k: int, embedded: EmbeddedQuery | None = None) -> list[Passage]:
+        """The k best passages for `query` (embedded already, or now), best first."""
+        embedded = embedded or self.corpus.embed_query(query)
         pool = max(self.candidates, k)
         if self.fusion == "mix":
-            return self._mixed(query, k, dict(self.corpus.search_dense(vector, pool)))
-        found = self.pool(query, vector, pool)
+            return self._mixed(query, k, dict(self.corpus.search_dense(embedded.vector, pool)))
+        found = self.pool(query, embedded, pool)
         scores = found.features @ ranking.weights()
         best = np.argsort(-scores, kind="stable")[:k]
         # Passage.score stays in [0, 1] as before (1 = the best of the pool), for the answerer's features.
@@ -58,10 +59,10 @@ class HybridRetriever:
         return [Passage(c.id, c.path, c.start, c.end, c.text, shown[i], float(found.features[i, 0]), found.keyword[i])
                 for i in best for c in [found.chunks[i]]]
 
-    def pool(self, query: str, vector: np.ndarray, size: int) -> Pool:
+    def pool(self, query: str, embedded: EmbeddedQuery, size: int) -> Pool:
         """The `size` nearest chunks and the `size` best BM25 matches, with the ranking features of each."""
         keywords = self.corpus.keywords.pinned()
-        ids = [cid for cid, _ in self.corpus.search_dense(vector, size)]
+        ids = [cid for cid, _ in self.corpus.search_dense(embedded.vector, size)]
         match = keywords.match(query)
         if match is not None:
             best = np.argpartition(-match.scores, min(size, len(match.scores) - 1))[:size]
@@ -76,8 +77,8 @@ class HybridRetriever:
                                         *vectors[cid], row, documents.get(chunks[cid].path))
                       for cid, row in zip(ids, rows)]
         keyword = [float(match.scores[row]) if match is not None and row >= 0 else 0.0 for row in rows]
-        features = ranking.features(vector, match, layout, keywords.row_terms(), candidates, keywords.words(),
-                                    self.term_vectors)
+        features = ranking.features(embedded.vector, match, layout, keywords.row_terms(), candidates,
+                                    keywords.words(), self.term_vectors, ranking.question_pieces(query, embedded))
         return Pool([chunks[cid] for cid in ids], features, keyword)
 
     def _mixed(self, query: str, k: int, dense: dict[str, float]) -> list[Passage]:

@@ -63,6 +63,11 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in stopwords()]
 
 
+def content_word_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the words that are not stop words."""
+    return [m.span() for m in _WORD.finditer(text) if m.group().lower().replace("\u2019", "'") not in stopwords()]
+
+
 def content_terms(text: str) -> list[str]:
     """Stemmed words that are not stop words, in order (numbers kept as written)."""
     kept = [w for w in words(text) if w not in stopwords()]

@@ -157,8 +157,8 @@ def _labels(probe: Probe, candidates: list) -> np.ndarray:
 def build_example(probe: Probe, similarity: WordSimilarity) -> Example | None:
     """Retrieve as the product does and label the candidate sentences; None when unusable."""
     corpus = probe.assistant.corpus
-    vector = corpus.embed_query(probe.question)
-    passages = probe.assistant.retriever.retrieve(probe.question, 40 if probe.exclude_prefix else TOP_K, vector)
+    embedded = corpus.embed_query(probe.question)
+    passages = probe.assistant.retriever.retrieve(probe.question, 40 if probe.exclude_prefix else TOP_K, embedded)
     if probe.exclude_prefix:
         passages = [p for p in passages if not p.path.startswith(probe.exclude_prefix)][:TOP_K]
     candidates = gather_candidates(corpus, passages)
@@ -166,7 +166,7 @@ def build_example(probe: Probe, similarity: WordSimilarity) -> Example | None:
     if probe.answerable and not labels.any() and not probe.exclude_prefix:
         return None  # retrieval missed the answer: neither a clean positive nor a true negative
     terms = QuestionTerms.parse(probe.question)
-    return Example(probe.source, probe.split, sentence_features(terms, vector, candidates, similarity), labels,
+    return Example(probe.source, probe.split, sentence_features(terms, embedded.vector, candidates, similarity), labels,
                    passages, terms, bool(labels.any()))
 
 

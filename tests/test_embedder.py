@@ -6,6 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
+from index import token_vectors
 from index.embedder import Embedder
 from index.model_files import ModelError, packaged_model_dir, verify_model_dir
 
@@ -33,7 +34,7 @@ def test_sentence_span_vectors_point_at_their_own_sentence(models_dir):
     text = ("The lighthouse keeper counted 412 ships during the storm. "
             "Bananas are rich in potassium and grow in tropical climates.")
     cut = text.index("Bananas")
-    _, (spans,) = embedder.embed_with_spans([text], [[(0, cut - 1), (cut, len(text))]])
+    _, (spans,), _ = embedder.embed_with_spans([text], [[(0, cut - 1), (cut, len(text))]])
     ships, bananas = embedder.embed(["How many ships did the keeper count?", "Which fruit has potassium?"])
     assert spans[0] @ ships > spans[1] @ ships
     assert spans[1] @ bananas > spans[0] @ bananas
@@ -48,3 +49,18 @@ def test_tampered_model_is_refused(tmp_path):
         weights.write(b"\x00\x01\x02")
     with pytest.raises(ModelError, match="refusing"):
         verify_model_dir(tmp_path)
+
+
+def test_word_piece_vectors_cover_the_spans_only_and_match_words_in_context(models_dir):
+    embedder = Embedder(models_dir)
+    title, body = "Harbour log\n", "The keeper counted 412 ships. Bananas grow in tropical climates."
+    text = title + body
+    spans = [(len(title), len(title) + 29), (len(title) + 30, len(text))]
+    _, _, (pieces,) = embedder.embed_with_spans([text], [spans])
+    assert pieces.dtype == np.int8 and pieces.shape == (embedder.count_tokens([body])[0], token_vectors.DIMENSIONS)
+    question = embedder.embed_query("Which vessels did the keeper count?")
+    assert [question.vector.shape, question.tokens.shape] == [(384,), (len(question.token_spans), token_vectors.DIMENSIONS)]
+    vessels = question.tokens[[i for i, (s, _) in enumerate(question.token_spans) if s == 6]][0]
+    cosines = token_vectors.expand(pieces) @ vessels
+    ships = embedder.count_tokens([body[: body.index("ships")]])[0]  # the word-piece "ships" sits right after these
+    assert int(np.argmax(cosines)) == ships  # a different word, the same thing in context

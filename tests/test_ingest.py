@@ -29,6 +29,21 @@ def test_second_ingest_of_unchanged_sources_embeds_nothing(make_assistant, sourc
     _consistent(assistant)
 
 
+def test_an_index_from_before_word_piece_vectors_answers_and_is_completed_by_the_next_ingest(make_assistant, sources):
+    make_assistant().ingest([sources])
+    [stored] = (sources.parent / "data").glob("*.sqlite")
+    with sqlite3.connect(stored) as older:
+        older.execute("ALTER TABLE chunks DROP COLUMN token_vectors")  # what catalogs looked like before
+    assistant = make_assistant()
+    assert assistant.ask("How many operatives were expelled to the United States?").citations
+    again = assistant.ingest([sources])
+    assert again.summary() == "0 added, 1 updated, 0 unchanged, 0 removed, 0 failed" and again.chunks_embedded > 0
+    catalog = assistant.corpus.catalog
+    assert all(len(tokens) for _, _, tokens in catalog.vectors(catalog.chunk_ids()).values())
+    assert make_assistant().ingest([sources]).chunks_embedded == 0
+    _consistent(assistant)
+
+
 def test_changed_file_replaces_its_chunks_and_removed_file_loses_them(make_assistant, sources):
     assistant = make_assistant()
     assistant.ingest([sources])
@@ -111,7 +126,7 @@ def test_a_document_vector_is_the_unit_mean_of_its_chunks_also_in_a_catalog_from
     assistant.ingest([sources])
     catalog = assistant.corpus.catalog
     path = catalog.documents()[0]["path"]
-    chunks = [vector for vector, _ in catalog.vectors(catalog.chunk_ids(path)).values()]
+    chunks = [vector for vector, _, _ in catalog.vectors(catalog.chunk_ids(path)).values()]
     mean = np.mean(chunks, axis=0) / np.linalg.norm(np.mean(chunks, axis=0))
     assert catalog.document_vectors([path, "never/indexed.txt"])[path] == pytest.approx(mean, abs=1e-6)
     [stored] = (tmp_path / "data").glob("*.sqlite")

@@ -10,6 +10,8 @@ from assistant import ranking
 from assistant.retriever import HybridRetriever
 from assistant.term_vectors import TermVectors
 from assistant.word_similarity import WordSimilarity
+from index import token_vectors
+from index.embedder import Embedder
 from index.keyword_index import KeywordIndex, RowLayout, term_positions
 
 TEXTS = ["Vitamin D deficiency\nLow vitamin D levels raise fracture risk. Sunlight helps.",
@@ -70,7 +72,7 @@ def test_a_pinned_index_answers_from_the_version_it_was_pinned_at(keywords):
 def _candidate(keywords: KeywordIndex, row: int, chunk_text: str, vector, sentences) -> ranking.Candidate:
     ends = tuple(chunk_text.index(s) + len(s) for s in sentences)
     return ranking.Candidate(chunk_text, ends, np.asarray(vector, float), np.asarray([vector] * len(sentences), float),
-                             row)
+                             None, row)
 
 
 def test_features_measure_coverage_phrases_and_the_document(keywords):
@@ -91,7 +93,7 @@ def test_features_measure_coverage_phrases_and_the_document(keywords):
     assert named[0]["keyword"] > named[1]["keyword"]
     assert named[0]["document_chunks"] == pytest.approx(np.log(2))
     assert named[0]["document_dense"] == named[0]["dense"]  # no document vector given: the chunk's own
-    whole = ranking.Candidate(*astuple(first)[:5], document_vector=np.array([0.6, 0.8]))
+    whole = ranking.Candidate(*astuple(first)[:6], document_vector=np.array([0.6, 0.8]))
     assert ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [whole])[0, 9] == pytest.approx(0.6)
     no_words = ranking.features(vector, None, keywords.layout(), keywords.row_terms(), [first])
     assert no_words[0, 2:5].tolist() == [0, 0, 0] and no_words[0, 5] == pytest.approx(0.8)
@@ -99,12 +101,37 @@ def test_features_measure_coverage_phrases_and_the_document(keywords):
 
 def test_a_chunk_missing_from_the_keyword_index_is_read_on_the_spot(keywords):
     vector = np.array([1.0, 0.0])
-    stray = ranking.Candidate("Fracture risk falls with vitamin D.", (35,), vector, vector[None, :], -1)
+    stray = ranking.Candidate("Fracture risk falls with vitamin D.", (35,), vector, vector[None, :], None, -1)
     match = keywords.match("vitamin fracture risk")
     row = ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [stray])[0]
     assert row[2] == 0 and row[3] == 0  # not in the index: no BM25, no postings
     assert row[5] == pytest.approx(2.0)  # but its one sentence holds every query term
     assert row[7] == pytest.approx(row[3]) and row[8] == 0
+
+
+def test_late_interaction_prefers_the_chunk_that_says_what_was_asked(tmp_path, models_dir):
+    texts = ["The keeper counted 412 ships during the storm.", "The keeper painted the storm lantern red."]
+    keywords = KeywordIndex(tmp_path / "bm25")
+    keywords.rebuild(["a", "b"], texts)
+    embedder = Embedder(models_dir)
+    vectors, sentences, pieces = embedder.embed_with_spans(texts, [[(0, len(t))] for t in texts])
+    candidates = [ranking.Candidate(t, (len(t),), v, s, token_vectors.expand(p), row)
+                  for row, (t, v, s, p) in enumerate(zip(texts, vectors, sentences, pieces))]
+    question = "How many vessels did the keeper count?"
+    query = embedder.embed_query(question)
+    pieces = ranking.question_pieces(question, query)
+    assert len(pieces) == len(query.tokens) - 5  # "How many ... did the ... ?" match anything
+    match = keywords.match(question)
+    rows = ranking.features(query.vector, match, keywords.layout(), keywords.row_terms(), candidates,
+                            question_pieces=pieces)
+    late = [ranking.FEATURES.index("late_interaction"), ranking.FEATURES.index("late_interaction_weakest")]
+    assert (rows[0, late] > rows[1, late]).all() and (rows[:, late[1]] <= rows[:, late[0]]).all()
+    # A chunk of an index not yet given word-piece vectors neither wins nor loses by them.
+    older = ranking.Candidate(*astuple(candidates[1])[:4], None, 1)
+    mixed = ranking.features(query.vector, match, keywords.layout(), keywords.row_terms(), [candidates[0], older],
+                             question_pieces=pieces)
+    assert mixed[1, late] == pytest.approx(mixed[0, late])
+    assert not ranking.features(query.vector, match, keywords.layout(), keywords.row_terms(), candidates)[:, late].any()
 
 
 def test_soft_features_credit_close_words_where_exact_ones_are_missing(tmp_path, models_dir):
