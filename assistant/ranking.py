@@ -98,14 +98,14 @@ def _late_interaction(pieces: np.ndarray | None, candidates: list[Candidate]) ->
     """late_interaction and late_interaction_weakest of each candidate. A chunk without word-piece
     vectors gets the mean of those with them: the same for all, so it neither wins nor loses by it."""
     scores = np.zeros((len(candidates), 2))
-    have = [i for i, c in enumerate(candidates) if c.token_vectors is not None and len(c.token_vectors)]
-    if pieces is None or not len(pieces) or not have:
+    have = np.array([c.token_vectors is not None and len(c.token_vectors) > 0 for c in candidates])
+    if pieces is None or not len(pieces) or not have.any():
         return scores
-    lengths = [len(candidates[i].token_vectors) for i in have]
-    cosines = pieces @ np.vstack([candidates[i].token_vectors for i in have]).T
-    best = np.sort(np.maximum.reduceat(cosines, np.r_[0, np.cumsum(lengths)[:-1]], axis=1), axis=0)
+    held = [c.token_vectors for c, h in zip(candidates, have) if h]
+    cosines = pieces @ np.vstack(held).T
+    best = np.sort(np.maximum.reduceat(cosines, np.r_[0, np.cumsum([len(t) for t in held])[:-1]], axis=1), axis=0)
     scores[have] = np.column_stack([best.mean(axis=0), best[: max(1, len(pieces) // 2)].mean(axis=0)])
-    scores[[i for i in range(len(candidates)) if i not in set(have)]] = scores[have].mean(axis=0)
+    scores[~have] = scores[have].mean(axis=0)
     return scores
 
 

@@ -161,26 +161,26 @@ class Catalog:
 
     def _add_document_vectors(self) -> None:
         """Catalogs written before documents had vectors get the column, filled from their chunks, once."""
-        if self._has_document_vectors():
+        if self._has_column("documents", "vector"):
             return
         with self._transaction():
-            if self._has_document_vectors():  # another process was first
+            if self._has_column("documents", "vector"):  # another process was first
                 return
             self._db.execute("ALTER TABLE documents ADD COLUMN vector BLOB")
             for (path,) in self._db.execute("SELECT path FROM documents").fetchall():
                 vectors = [r[0] for r in self._db.execute("SELECT vector FROM chunks WHERE path=?", (path,))]
                 self._db.execute("UPDATE documents SET vector=? WHERE path=?", (_mean_vector(vectors), path))
 
-    def _has_document_vectors(self) -> bool:
-        return any(row[1] == "vector" for row in self._db.execute("PRAGMA table_info(documents)"))
+    def _has_column(self, table: str, column: str) -> bool:
+        return any(row[1] == column for row in self._db.execute(f"PRAGMA table_info({table})"))
 
     def _add_token_vectors(self) -> None:
         """Catalogs written before chunks kept word-piece vectors get the column, empty: the next
         ingest embeds their documents again (document_hashes), and until then retrieval does without."""
-        if any(row[1] == "token_vectors" for row in self._db.execute("PRAGMA table_info(chunks)")):
+        if self._has_column("chunks", "token_vectors"):
             return
         with self._transaction():
-            if not any(row[1] == "token_vectors" for row in self._db.execute("PRAGMA table_info(chunks)")):
+            if not self._has_column("chunks", "token_vectors"):  # another process was first
                 self._db.execute("ALTER TABLE chunks ADD COLUMN token_vectors BLOB")
 
 
