@@ -2,7 +2,9 @@
 
 The features are few and readable; the weights (assistant/ranker_weights.json) are fitted by
 `python bench/train_ranker.py` on the dev splits in ../shared/evalsets, listwise over documents
-(a document scores as its best chunk), so one model ranks passages for answers and documents for BEIR.
+(a document scores as its best chunk). Questions and statements (a claim to check, or keywords) get
+weights of their own: what marks the passage that answers "Who recovered the fumble?" is not what
+marks the abstract that bears on "Vitamin D lowers fracture risk.", and one compromise serves both worse.
 """
 
 import json
@@ -17,10 +19,11 @@ from index.embedder import EmbeddedQuery
 from index.keyword_index import KeywordMatch, RowLayout, RowTerms, term_positions
 
 from assistant.term_vectors import TermVectors
-from assistant.terms import content_word_spans, stopwords as question_words
+from assistant.terms import content_word_spans, is_question, stopwords as question_words
 from assistant.word_similarity import credit
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
+QUERY_KINDS = ("question", "statement")
 FEATURES = (
     "dense",  # cosine of question and chunk
     "sentence",  # best cosine of question and one sentence of the chunk (late-chunked vectors)
@@ -178,10 +181,15 @@ def _soft_credit(match: KeywordMatch, ids: np.ndarray, vocabulary: list[str] | N
     return grid[:, inverse]
 
 
-@lru_cache(maxsize=1)
-def weights() -> np.ndarray:
-    """The shipped weights, in FEATURES order."""
-    shipped = json.loads(WEIGHTS_FILE.read_text())["weights"]
+def query_kind(query: str) -> str:
+    """Which of QUERY_KINDS `query` is, and so which weights rank for it."""
+    return "question" if is_question(query) else "statement"
+
+
+@lru_cache(maxsize=len(QUERY_KINDS))
+def weights(kind: str) -> np.ndarray:
+    """The shipped weights for one of QUERY_KINDS, in FEATURES order."""
+    shipped = json.loads(WEIGHTS_FILE.read_text())["weights"][kind]
     if set(shipped) != set(FEATURES):
         raise ValueError(f"{WEIGHTS_FILE.name} was trained on other features; run python bench/train_ranker.py")
     return np.array([shipped[name] for name in FEATURES], dtype=np.float64)

@@ -27,8 +27,8 @@ class HybridRetriever:
     """Finds the passages most likely to hold the answer.
 
     "learned" (the default) pools the dense and BM25 candidates and scores each chunk with
-    assistant/ranking.py's linear model; "mix" is plain min-max score mixing, dense and BM25
-    weighted 1 - keyword_weight : keyword_weight.
+    assistant/ranking.py's linear model, weighted for a question or for a statement; "mix" is plain
+    min-max score mixing, dense and BM25 weighted 1 - keyword_weight : keyword_weight.
 
     >>> retriever = HybridRetriever(corpus, TermVectors(WordSimilarity(models_dir)), candidates=30)
     >>> retriever.retrieve("How many operatives were expelled?", k=5)[0].path
@@ -52,7 +52,7 @@ class HybridRetriever:
         if self.fusion == "mix":
             return self._mixed(query, k, dict(self.corpus.search_dense(embedded.vector, pool)))
         found = self.pool(query, embedded, pool)
-        scores = found.features @ ranking.weights()
+        scores = found.features @ ranking.weights(ranking.query_kind(query))
         best = np.argsort(-scores, kind="stable")[:k]
         # Passage.score stays in [0, 1] as before (1 = the best of the pool), for the answerer's features.
         shown = _min_max(dict(enumerate(scores.tolist())))

@@ -74,6 +74,17 @@ def content_terms(text: str) -> list[str]:
     return stemmer().stemWords(kept)
 
 
+# A query put as a question or a request ("Who…", "Is…", "Name the…") rather than a claim or keywords.
+_ASKING = re.compile(r"^\W*(who|whom|whose|what|when|where|which|why|how|is|are|was|were|am|do|does|did|can|could|"
+                     r"will|would|shall|should|has|have|had|may|might|must|name|list|tell|describe|explain|give|"
+                     r"find|show|summari[sz]e|compare)\b", re.IGNORECASE)
+
+
+def is_question(query: str) -> bool:
+    """Whether `query` asks (ends in "?" or opens with a question word or a request verb)."""
+    return query.rstrip().endswith("?") or bool(_ASKING.match(query))
+
+
 def question_type(question: str) -> str:
     """Coarse expected answer type: number, date, person, place or other."""
     lowered = question.lower()

@@ -44,6 +44,15 @@ def squad(evalsets: Path, limit: int = 0) -> Dataset:
     return Dataset("squad", docs, [(question, gold) for _, question, gold in questions][: limit or None])
 
 
+def squad_training(evalsets: Path) -> Dataset:
+    """The same corpus with the other questions of dev half A (about 4,400): the bench never asks them."""
+    path = evalsets / "squad-v1.1" / "dev-half-a.json"
+    docs, asked = load_squad_open(path, SQUAD_QUESTIONS)
+    _, every = load_squad_open(path, 10**9)
+    skipped = {qid for qid, _, _ in asked}
+    return Dataset("squad", docs, [(question, gold) for qid, question, gold in sorted(every) if qid not in skipped])
+
+
 def sample_questions() -> list[str]:
     """Questions about the sample article: the project's sample set, then the peer's own."""
     return [record.question for record in load_set(SAMPLE_SET)] + SAMPLE_QUERIES

@@ -180,7 +180,32 @@ def test_layout_numbers_documents_in_order_of_appearance():
 
 def test_shipped_weights_match_the_features():
     shipped = json.loads(ranking.WEIGHTS_FILE.read_text())["weights"]
-    assert set(shipped) == set(ranking.FEATURES) and ranking.weights().shape == (len(ranking.FEATURES),)
+    assert set(shipped) == set(ranking.QUERY_KINDS)
+    for kind in ranking.QUERY_KINDS:
+        assert set(shipped[kind]) == set(ranking.FEATURES) and ranking.weights(kind).shape == (len(ranking.FEATURES),)
+    assert not np.allclose(ranking.weights("question"), ranking.weights("statement"))
+
+
+@pytest.mark.parametrize("query, kind", [
+    ("Who will visit Mexico?", "question"), ("how many operatives were expelled", "question"),
+    ("Name two series that were reboots.", "question"), ("Is vitamin D linked to fractures", "question"),
+    ("Super Bowl 2021 location?", "question"), ("Vitamin D lowers fracture risk.", "statement"),
+    ("Kash Patel visit", "statement"), ("Isolation of a new strain.", "statement"),
+])
+def test_query_kind_tells_questions_from_claims_and_keywords(query, kind):
+    assert ranking.query_kind(query) == kind
+
+
+def test_retrieval_ranks_with_the_weights_of_the_query_kind(sample_assistant):
+    retriever, orders = sample_assistant.retriever, set()
+    for query in ("Who was expelled to the United States?", "Operatives expelled to the United States"):
+        embedded = sample_assistant.corpus.embed_query(query)
+        found = retriever.pool(query, embedded, 30)
+        by_kind = {kind: [found.chunks[i].id for i in np.argsort(-(found.features @ ranking.weights(kind)), kind="stable")]
+                   for kind in ranking.QUERY_KINDS}
+        assert [p.chunk_id for p in retriever.retrieve(query, len(found.chunks), embedded)] == by_kind[ranking.query_kind(query)]
+        orders.add(tuple(by_kind["question"]) != tuple(by_kind["statement"]))
+    assert True in orders  # the kinds' weights order these pools differently, so the check above can fail
 
 
 @pytest.mark.parametrize("fusion", ["learned", "mix"])
