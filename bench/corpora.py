@@ -45,12 +45,16 @@ def squad(evalsets: Path, limit: int = 0) -> Dataset:
 
 
 def squad_training(evalsets: Path) -> Dataset:
-    """The same corpus with the other questions of dev half A (about 4,400): the bench never asks them."""
+    """The same corpus with the other questions of dev half A (about 4,400): the bench never asks them.
+
+    SQuAD repeats some questions word for word under another id; a repeat of a bench question is left out too.
+    """
     path = evalsets / "squad-v1.1" / "dev-half-a.json"
     docs, asked = load_squad_open(path, SQUAD_QUESTIONS)
     _, every = load_squad_open(path, 10**9)
-    skipped = {qid for qid, _, _ in asked}
-    return Dataset("squad", docs, [(question, gold) for qid, question, gold in sorted(every) if qid not in skipped])
+    skipped = {qid for qid, _, _ in asked} | {question for _, question, _ in asked}
+    return Dataset("squad", docs, [(question, gold) for qid, question, gold in sorted(every)
+                                   if qid not in skipped and question not in skipped])
 
 
 def sample_questions() -> list[str]:

@@ -174,7 +174,8 @@ def main() -> int:
     started = time.perf_counter()
     scifact, squad = (corpora.load(name, args.evalsets) for name in ("scifact", "squad"))
     squad_assistant = indexed(squad, args.work)
-    questions = collect(indexed(scifact, args.work), scifact) + collect(squad_assistant, corpora.squad_training(args.evalsets))
+    questions = (collect(indexed(scifact, args.work), scifact)
+                 + collect(squad_assistant, corpora.squad_training(args.evalsets)))
     benched = collect(squad_assistant, squad)
     print(f"pools gathered in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     l2 = strengths(questions)
@@ -194,7 +195,8 @@ def main() -> int:
                     for kind, values in weights.items()},
         "trained_on": {"question": "SQuAD v1.1 dev half A, the questions make bench does not ask",
                        "statement": "SciFact dev (train qrels)"},
-        "pool": POOL, "l2": l2, "cross_validated": held_out, "fitted": trained, "bench_squad_held_out": benchmark}, indent=1) + "\n")
+        "pool": POOL, "l2": l2, "cross_validated": held_out, "fitted": trained,
+        "bench_squad_held_out": benchmark}, indent=1) + "\n")
     return 0
 
 

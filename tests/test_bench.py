@@ -60,6 +60,16 @@ def test_a_quick_dataset_keeps_every_relevant_document():
     assert all(set(gold) <= kept for _, gold in small.questions)
 
 
+def test_the_rankers_squad_questions_are_the_ones_the_bench_does_not_ask():
+    if not (EVALSETS / "squad-v1.1").is_dir():
+        pytest.skip("../shared/evalsets is not here")
+    benched, training = corpora.squad(EVALSETS), corpora.squad_training(EVALSETS)
+    asked = {question for question, _ in benched.questions}
+    assert len(benched.questions) == corpora.SQUAD_QUESTIONS and len(training.questions) > 4000
+    assert not asked & {question for question, _ in training.questions}  # not even a word-for-word repeat
+    assert training.docs == benched.docs  # the same corpus, so the bench's figure is held out, not out of scope
+
+
 def test_the_bare_devtools_driver_waits_for_an_element_a_page_adds_later(tmp_path):
     """The first-answer benchmark's browser: it must see what the page shows, when it shows it."""
     import devtools

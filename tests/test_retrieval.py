@@ -201,9 +201,11 @@ def test_retrieval_ranks_with_the_weights_of_the_query_kind(sample_assistant):
     for query in ("Who was expelled to the United States?", "Operatives expelled to the United States"):
         embedded = sample_assistant.corpus.embed_query(query)
         found = retriever.pool(query, embedded, 30)
-        by_kind = {kind: [found.chunks[i].id for i in np.argsort(-(found.features @ ranking.weights(kind)), kind="stable")]
+        by_kind = {kind: [found.chunks[i].id for i in np.argsort(-(found.features @ ranking.weights(kind)),
+                                                                 kind="stable")]
                    for kind in ranking.QUERY_KINDS}
-        assert [p.chunk_id for p in retriever.retrieve(query, len(found.chunks), embedded)] == by_kind[ranking.query_kind(query)]
+        retrieved = retriever.retrieve(query, len(found.chunks), embedded)
+        assert [p.chunk_id for p in retrieved] == by_kind[ranking.query_kind(query)]
         orders.add(tuple(by_kind["question"]) != tuple(by_kind["statement"]))
     assert True in orders  # the kinds' weights order these pools differently, so the check above can fail
 
