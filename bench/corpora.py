@@ -52,9 +52,8 @@ def squad_training(evalsets: Path) -> Dataset:
     path = evalsets / "squad-v1.1" / "dev-half-a.json"
     docs, asked = load_squad_open(path, SQUAD_QUESTIONS)
     _, every = load_squad_open(path, 10**9)
-    skipped = {qid for qid, _, _ in asked} | {question for _, question, _ in asked}
-    return Dataset("squad", docs, [(question, gold) for qid, question, gold in sorted(every)
-                                   if qid not in skipped and question not in skipped])
+    skipped = {question for _, question, _ in asked}
+    return Dataset("squad", docs, [(question, gold) for _, question, gold in sorted(every) if question not in skipped])
 
 
 def sample_questions() -> list[str]:
