@@ -41,7 +41,6 @@ FOLDS = 5
 class Question:
     """One question's pool: chunk features, the document of each chunk, and each document's grade."""
 
-    dataset: str
     kind: str  # ranking.query_kind of its text
     features: np.ndarray
     document: np.ndarray  # chunk -> index into grades
@@ -67,7 +66,7 @@ def collect(assistant: Assistant, dataset: corpora.Dataset) -> list[Question]:
         names = list(dict.fromkeys(documents))
         number = {n: i for i, n in enumerate(names)}
         grades = np.array([gold.get(n, 0) if isinstance(gold, dict) else float(n == gold) for n in names], float)
-        questions.append(Question(dataset.name, ranking.query_kind(question), found.features,
+        questions.append(Question(ranking.query_kind(question), found.features,
                                   np.array([number[d] for d in documents]), grades, gold, names))
     return questions
 
