@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ui_browser import (ANSWER_TIMEOUT_MS, ask, open_chat_tab, open_documents_tab, record_streaming,
-                        streamed_states, upload, watched_page)
+                        set_slider, streamed_states, upload, watched_page)
 from ui_server import SAMPLE_QUESTION, UNANSWERABLE, running_app
 
 pytestmark = pytest.mark.timeout(300)
@@ -127,12 +127,7 @@ def test_settings_change_the_answer_length_for_this_session(page, app):
     longest = app.assistant.ask(SAMPLE_QUESTION)
     assert len(longest.citations) >= 2, "the sample answer should quote two sentences by default"
     page.click("#fn-settings")
-    slider = page.locator("#fn-max-sentences input[type=range]")
-    slider.fill("1")
-    # `fill` fires only "input"; a real drag ends with "change", which makes the new value final
-    # before the question is sent (without it the test failed once under load).
-    slider.dispatch_event("change")
-    expect(page.locator("#fn-max-sentences input[type=number]")).to_have_value("1")
+    set_slider(page, "fn-max-sentences", 1)
     turn = ask(page, SAMPLE_QUESTION, 0)
     answer = _text(turn.locator(".fn-answer-text"))
     assert turn.locator("button.fn-cite").count() == 1, f"more than one sentence quoted: {answer}"

@@ -125,3 +125,35 @@ def upload(page, path) -> str:
         return n && n.innerText !== before;
     }""", arg=[before or ""], timeout=ANSWER_TIMEOUT_MS)
     return notice.inner_text()
+
+
+def set_slider(page, elem_id: str, value: int) -> None:
+    """Move a Gradio slider to value the way a user does: drag, look, and drag again if it jumped back.
+
+    Gradio resets a slider to its initial value about 10 ms after its accordion opens, so a drag
+    made at once is lost about 1 time in 10 (a person can't be that quick); the value counts once
+    the number box has held it for 300 ms.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    slider = page.locator(f"#{elem_id} input[type=range]")
+    for _ in range(5):
+        slider.fill(str(value))
+        # `fill` fires only "input"; a real drag ends with "change", which makes the value final.
+        slider.dispatch_event("change")
+        page.evaluate("() => { window.__fnHeldSince = undefined; }")
+        try:
+            page.wait_for_function(_HELD_FOR_300_MS, arg=[f"#{elem_id} input[type=number]", str(value)],
+                                   polling="raf", timeout=1_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"#{elem_id} would not stay at {value}")
+
+
+_HELD_FOR_300_MS = """([selector, wanted]) => {
+    const box = document.querySelector(selector);
+    if (!box || box.value !== wanted) { window.__fnHeldSince = undefined; return false; }
+    window.__fnHeldSince ??= performance.now();
+    return performance.now() - window.__fnHeldSince >= 300;
+}"""
