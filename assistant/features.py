@@ -9,6 +9,7 @@ import numpy as np
 from assistant.answer import Passage
 from assistant.terms import content_terms, content_words, question_type, type_signals, weighted_terms, words
 from assistant.word_similarity import WordSimilarity
+from index.vectors import unit
 
 SENTENCE_FEATURES = (
     "cosine", "cosine_gap", "coverage", "coverage_gap", "context_coverage", "passage_score",
@@ -105,7 +106,7 @@ def _cosine(candidate: Candidate, vector: np.ndarray, pronoun: bool) -> float:
     if not pronoun or candidate.previous_vector is None:
         return own
     pair = candidate.vector + candidate.previous_vector
-    return max(own, float(pair @ vector) / (float(np.linalg.norm(pair)) or 1.0))
+    return max(own, float(unit(pair) @ vector))
 
 
 def _named(sentence: str) -> set[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from index.model_files import packaged_model_dir, verify_model_dir
+from index.vectors import unit
 
 _EMBEDDINGS = "embeddings.word_embeddings.weight"
 # Below this cosine two words are unrelated ("people"/"aircraft" 0.01); synonyms score 0.3-0.7
@@ -38,7 +39,7 @@ class WordSimilarity:
         if not ids:  # "" (bm25s keeps it in its vocabulary) or nothing the tokenizer reads: no match
             return np.zeros(self.dimensions, dtype=np.float32)
         mean = self._table[ids].astype(np.float32).mean(axis=0)
-        return mean / max(float(np.linalg.norm(mean)), 1e-9)
+        return unit(mean)
 
     @property
     def dimensions(self) -> int:
@@ -76,6 +77,6 @@ def _unit_table(model_dir: Path, cache_dir: Path) -> np.ndarray:
         cache_dir.mkdir(parents=True, exist_ok=True)
         # A private temporary name: two processes extracting at once must not rename each other's file.
         with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".npy", delete=False) as partial:
-            np.save(partial, (table / np.linalg.norm(table, axis=1, keepdims=True)).astype(np.float16))
+            np.save(partial, unit(table).astype(np.float16))
         os.replace(partial.name, cached)
     return np.load(cached, mmap_mode="r")

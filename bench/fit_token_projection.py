@@ -18,6 +18,7 @@ import corpora
 from index import token_vectors
 from index.embedder import Embedder
 from index.offline import enforce_offline
+from index.vectors import unit
 
 
 def main() -> int:
@@ -33,8 +34,7 @@ def main() -> int:
     for name in ("scifact", "squad"):
         docs = corpora.load(name, args.evalsets).docs
         texts += [f"{docs[i][1]}\n{docs[i][2]}" for i in random.choice(len(docs), args.documents, replace=False)]
-    states = np.vstack(Embedder(args.models).word_piece_states(texts))
-    states /= np.linalg.norm(states, axis=1, keepdims=True)
+    states = unit(np.vstack(Embedder(args.models).word_piece_states(texts)))
     np.save(token_vectors.PROJECTION_FILE, token_vectors.fit_projection(states))
     print(f"{token_vectors.PROJECTION_FILE}: {token_vectors.DIMENSIONS} directions from {len(states):,} word-pieces "
           f"of {len(texts)} documents")

@@ -10,6 +10,7 @@ import numpy as np
 
 from index import token_vectors
 from index.document import Chunk, Document
+from index.vectors import unit
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -204,7 +205,7 @@ def _mean_vector(vectors: list[bytes]) -> bytes | None:
     if not vectors:
         return None
     mean = np.mean([np.frombuffer(v, dtype=np.float32) for v in vectors], axis=0)
-    return (mean / max(float(np.linalg.norm(mean)), 1e-9)).astype(np.float32).tobytes()
+    return unit(mean).astype(np.float32).tobytes()
 
 
 def _with_title(title: str | None, text: str) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 
 from index import token_vectors
 from index.model_files import MAX_TOKENS, packaged_model_dir
+from index.vectors import unit
 
 PRECISIONS = ("int8", "fp32", "torch")
 # Tokens per batch (padded length x rows): a few chunks, so activations stay in cache (measured here:
@@ -189,13 +190,9 @@ def _padded(encodings: list) -> tuple[np.ndarray, np.ndarray]:
     return ids, mask
 
 
-def _unit(rows: np.ndarray) -> np.ndarray:
-    return rows / np.clip(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12, None)
-
-
 def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     weights = mask[..., None].astype(np.float32)
-    return _unit((hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None))
+    return unit((hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None))
 
 
 def _pool_spans(hidden: np.ndarray, offsets: list[tuple[int, int]],
@@ -208,7 +205,7 @@ def _pool_spans(hidden: np.ndarray, offsets: list[tuple[int, int]],
         inside = real & (starts >= start) & (ends <= end)
         if inside.any():
             pooled[row] = hidden[: len(offsets)][inside].mean(axis=0)
-    return _unit(pooled)
+    return unit(pooled)
 
 
 def _pieces_in(offsets: list[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> np.ndarray:

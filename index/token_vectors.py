@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.vectors import unit
+
 PROJECTION_FILE = Path(__file__).with_name("token_projection.npy")
 DIMENSIONS = 96
 
@@ -29,7 +31,7 @@ def fit_projection(states: np.ndarray) -> np.ndarray:
 
 def compress(states: np.ndarray) -> np.ndarray:
     """(n x 384) word-piece vectors → (n x DIMENSIONS) int8 unit vectors."""
-    projected = _unit(_unit(states.astype(np.float32)) @ projection().T)
+    projected = unit(unit(states.astype(np.float32)) @ projection().T)
     return np.round(projected * 127).astype(np.int8)
 
 
@@ -47,6 +49,3 @@ def expand(compressed: np.ndarray) -> np.ndarray:
     """compress()'s int8 rows as float32 unit rows (cosines within about 1% of the projected ones)."""
     return compressed.astype(np.float32) / 127
 
-
-def _unit(rows: np.ndarray) -> np.ndarray:
-    return rows / np.clip(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12, None)
