@@ -25,7 +25,7 @@ class Choice:
 class ExtractiveAnswerer:
     """Picks sentences verbatim, cites each by exact span, and abstains when evidence is missing.
 
-    >>> answerer = ExtractiveAnswerer(corpus, WordSimilarity(models_dir), abstain_threshold=0.4, max_sentences=2)
+    >>> answerer = ExtractiveAnswerer(corpus, WordSimilarity(models_dir), abstain_threshold=0.25, max_sentences=2)
     >>> question = "How many operatives were expelled to the United States?"
     >>> answerer.answer(question, QuestionTerms.parse(question), vector, passages).answer
     'The expulsion of 37 operatives … [1]'

@@ -37,7 +37,8 @@ class Settings:
     keyword_weight: float = _setting(0.3, "With fusion=mix: weight of the BM25 score in the fused score (dense gets the rest).")
     top_k: int = _setting(5, "Passages the answerer reads and the answer shows.")
     max_sentences: int = _setting(2, "Most sentences quoted in one answer.")
-    abstain_threshold: float = _setting(0.4, "Abstain when the learned probability that the documents answer is below this.")
+    abstain_threshold: float = _setting(0.25, "Abstain when the learned probability that the documents answer is below this "
+                                        "(raise it to abstain more, at the cost of declining answerable questions).")
     max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
     host: str = _setting("127.0.0.1", "Address the web chat binds to.")
     port: int = _setting(7860, "Port of the web chat.")

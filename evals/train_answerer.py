@@ -240,7 +240,7 @@ def report(examples: list[Example], sentence: LogisticScorer, answerable: Logist
             "top1_sentence_accuracy": round(top1, 4), "picked_sentence_accuracy": round(picked, 4),
             "mean_sentences": round(mean_picked, 3),
             "abstain_auroc": round(float(roc_auc_score(truth, 1 - p)), 4) if 0 < truth.sum() < len(truth) else None,
-            "abstention_by_threshold": {t: _abstention(p < t, truth) for t in (0.3, 0.4, 0.5, 0.6)},
+            "abstention_by_threshold": {t: _abstention(p < t, truth) for t in (0.2, 0.25, 0.3, 0.4, 0.5)},
         }
     return figures
 

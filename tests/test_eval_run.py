@@ -52,8 +52,9 @@ def test_evidence_is_located_in_the_indexed_article(baseline):
 
 
 def test_compare_flags_a_deliberately_worsened_run(sample_assistant, baseline, tmp_path):
-    worse = Assistant(sample_assistant.settings.replace(top_k=1))
-    worsened = run_set(SAMPLE_SET, worse.settings, tmp_path / "top1", assistant=worse)
+    # Abstaining unless nearly sure declines most answerable questions.
+    worse = Assistant(sample_assistant.settings.replace(abstain_threshold=0.9))
+    worsened = run_set(SAMPLE_SET, worse.settings, tmp_path / "timid", assistant=worse)
     comparison = compare_runs(baseline, worsened)
     assert "answer_correct" in comparison.regressions and comparison.worse
     assert not compare_runs(baseline, baseline).regressions

@@ -13,15 +13,15 @@ SETS = ROOT / "evals" / "sets"
 # - sample.jsonl: 25 of the 26 answerable questions answered and cited, all 4 unanswerable abstain.
 #   The miss is a paraphrase sharing no word with its sentence ("Which sporting event is
 #   mentioned?" → "the Soccer World Cup").
-# - sample-unseen.jsonl, written after the answerer's weights were fixed and never tuned on: 32 of
-#   40 answerable, 4 of 6 unanswerable. Its misses are mostly abstentions on questions worded
-#   differently from the article ("How many aircraft were used?") or naming a category where the
-#   article names an instance ("Which trade agreement…?" for "the USMCA"). One more is a coin toss:
-#   "Who is the U.S. ambassador mentioned in the article?" quotes a "U.S. authorities" sentence or
-#   the ambassador's, whose confidences differ by 0.0003, and a refit of the ranker can flip it.
+# - sample-unseen.jsonl, written after the answerer's weights were fixed and never fitted on: 37 of
+#   40 answerable, 4 of 6 unanswerable (at the default abstain threshold 0.25; 32 at 0.4, where most
+#   misses were abstentions). "How many aircraft were used?" is answered at 0.265, just above the
+#   threshold. "Who is the U.S. ambassador mentioned in the article?" is a coin toss: it quotes a
+#   "U.S. authorities" sentence or the ambassador's, whose confidences differ by 0.0003, and a refit
+#   of the ranker can flip it (this test's index quotes the wrong one).
 @pytest.mark.parametrize("name, answered_floor, abstained_floor", [
     ("sample.jsonl", 25, 4),
-    ("sample-unseen.jsonl", 32, 4),
+    ("sample-unseen.jsonl", 37, 4),
 ])
 def test_sample_set_floor(sample_assistant, tmp_path, name, answered_floor, abstained_floor):
     run = run_set(SETS / name, sample_assistant.settings, out=tmp_path / "run", assistant=sample_assistant)
