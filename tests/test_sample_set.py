@@ -15,10 +15,10 @@ SETS = ROOT / "evals" / "sets"
 #   mentioned?" → "the Soccer World Cup").
 # - sample-unseen.jsonl, written after the answerer's weights were fixed and never fitted on: 37 of
 #   40 answerable, 4 of 6 unanswerable (at the default abstain threshold 0.25; 32 at 0.4, where most
-#   misses were abstentions). "How many aircraft were used?" is answered at 0.265, just above the
-#   threshold. "Who is the U.S. ambassador mentioned in the article?" is a coin toss: it quotes a
-#   "U.S. authorities" sentence or the ambassador's, whose confidences differ by 0.0003, and a refit
-#   of the ranker can flip it (this test's index quotes the wrong one).
+#   misses were abstentions). "How many aircraft were used?" is answered at 0.265 in `footnote
+#   eval`, just above the threshold. "Who is the U.S. ambassador mentioned in the article?" is a
+#   coin toss: it quotes a "U.S. authorities" sentence or the ambassador's, whose confidences differ
+#   by 0.0003, and a refit of the ranker can flip it (this test's index quotes the wrong one).
 @pytest.mark.parametrize("name, answered_floor, abstained_floor", [
     ("sample.jsonl", 25, 4),
     ("sample-unseen.jsonl", 37, 4),
