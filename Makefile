@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FOOTNOTE := $(VENV)/bin/footnote
 SYSTEM_PYTHON ?= python3
 
-.PHONY: install browser run test bench clean
+.PHONY: install browser run test bench train clean
 
 install: $(VENV)/.installed
 
@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(SYSTEM_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev]" torch==2.13.0
+	$(PY) -m pip install -q -e ".[dev,training]" torch==2.13.0
 	touch $@
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not possible offline).
@@ -33,6 +33,10 @@ test: install browser
 bench: install browser
 	$(PY) bench/run.py
 	$(PY) bench/ui_first_answer.py --out bench/results/ui_first_answer.json
+
+# Rebuild every shipped weight file from the dev splits in ../shared/evalsets (training/__main__.py lists the steps).
+train: install
+	$(PY) -m training
 
 clean:
 	rm -rf .footnote

@@ -1,7 +1,7 @@
 """Re-ranks candidate chunks with a small learned linear model over dense, sentence and keyword evidence.
 
 The features are few and readable; the weights (assistant/ranker_weights.json) are fitted by
-`python bench/train_ranker.py` on the dev splits in ../shared/evalsets, listwise over documents
+`python -m training ranker` on the dev splits in ../shared/evalsets, listwise over documents
 (a document scores as its best chunk). Questions and statements (a claim to check, or keywords) get
 weights of their own: what marks the passage that answers "Who recovered the fumble?" is not what
 marks the abstract that bears on "Vitamin D lowers fracture risk.", and one compromise serves both worse.
@@ -191,5 +191,5 @@ def weights(kind: str) -> np.ndarray:
     """The shipped weights for one of QUERY_KINDS, in FEATURES order."""
     shipped = json.loads(WEIGHTS_FILE.read_text())["weights"][kind]
     if set(shipped) != set(FEATURES):
-        raise ValueError(f"{WEIGHTS_FILE.name} was trained on other features; run python bench/train_ranker.py")
+        raise ValueError(f"{WEIGHTS_FILE.name} was trained on other features; run python -m training ranker")
     return np.array([shipped[name] for name in FEATURES], dtype=np.float64)

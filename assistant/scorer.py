@@ -9,7 +9,7 @@ WEIGHTS_FILE = Path(__file__).with_name("answerer_weights.json")
 
 
 class LogisticScorer:
-    """p = sigmoid(((x - mean) / scale) · coef + intercept), as fitted by evals/train_answerer.py."""
+    """p = sigmoid(((x - mean) / scale) · coef + intercept), as fitted by training/answerer.py."""
 
     def __init__(self, names: list[str], mean: list[float], scale: list[float], coef: list[float],
                  intercept: float) -> None:
@@ -23,7 +23,7 @@ class LogisticScorer:
         """This scorer, or a clear error when its weights were fitted on other features."""
         if tuple(self.names) != tuple(names):
             raise ValueError(f"{WEIGHTS_FILE.name} was trained on other features than this code computes; "
-                             "retrain with `python -m evals.train_answerer`")
+                             "retrain with `python -m training answerer`")
         return self
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:

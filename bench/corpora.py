@@ -13,6 +13,7 @@ from peer_llamaindex import SAMPLE_QUERIES, load_scifact, load_squad_open  # noq
 from evals.docids import file_name  # noqa: E402
 from evals.evalset import load_set  # noqa: E402
 from evals.importers.beir import document_text  # noqa: E402
+from evals.importers.common import write_documents  # noqa: E402
 
 EVALSETS = ROOT.parent / "shared" / "evalsets"
 SAMPLE_CORPUS = ROOT / "sources"
@@ -44,18 +45,6 @@ def squad(evalsets: Path, limit: int = 0) -> Dataset:
     return Dataset("squad", docs, [(question, gold) for _, question, gold in questions][: limit or None])
 
 
-def squad_training(evalsets: Path) -> Dataset:
-    """The same corpus with the other questions of dev half A (about 4,400): the bench never asks them.
-
-    SQuAD repeats some questions word for word under another id; a repeat of a bench question is left out too.
-    """
-    path = evalsets / "squad-v1.1" / "dev-half-a.json"
-    docs, asked = load_squad_open(path, SQUAD_QUESTIONS)
-    _, every = load_squad_open(path, 10**9)
-    skipped = {question for _, question, _ in asked}
-    return Dataset("squad", docs, [(question, gold) for _, question, gold in sorted(every) if question not in skipped])
-
-
 def sample_questions() -> list[str]:
     """Questions about the sample article: the project's sample set, then the peer's own."""
     return [record.question for record in load_set(SAMPLE_SET)] + SAMPLE_QUERIES
@@ -63,10 +52,7 @@ def sample_questions() -> list[str]:
 
 def write_corpus(docs: list[Doc], folder: Path) -> Path:
     """One `<doc id>.txt` per document, title line then text, as `footnote eval import beir` writes them."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for doc_id, title, text in docs:
-        (folder / file_name(doc_id)).write_text(document_text(title, text), encoding="utf-8")
-    return folder
+    return write_documents({file_name(doc_id): document_text(title, text) for doc_id, title, text in docs}, folder)
 
 
 def load(name: str, evalsets: Path = EVALSETS, questions: int = 0, docs: int = 0) -> Dataset:

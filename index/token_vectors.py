@@ -3,7 +3,7 @@
 A chunk's vector averages its word-pieces away; keeping each word-piece's own vector lets a question
 be matched word by word in context (ColBERT's MaxSim). At 384 float32 numbers a word-piece that would
 be six times the chunk text; projected onto the model's 96 main directions and stored as int8 it is
-96 bytes, and MaxSim keeps its ranking gain (measured on the dev splits: see bench/fit_token_projection.py).
+96 bytes, and MaxSim keeps its ranking gain (measured on the dev splits: see training/token_projection.py).
 """
 
 from functools import lru_cache

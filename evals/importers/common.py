@@ -30,21 +30,26 @@ def write_import(imported: Imported, out: Path, kind: str, source: Path) -> dict
     """
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
         raise UsageError(f"{out}: exists and is not an earlier import; choose an empty or new --out folder")
-    corpus = out / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
-    for stale in corpus.iterdir():
-        if stale.is_file() and stale.name not in imported.documents:
-            stale.unlink()
-    for name, text in imported.documents.items():
-        target = corpus / name
-        # Rewriting identical files is harmless for ingest (it hashes content) but slow for big corpora.
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+    write_documents(imported.documents, out / "corpus")
     count = write_set(out / "set.jsonl", imported.records)
     manifest = {"kind": kind, "source": str(source), "documents": len(imported.documents), "questions": count,
                 "unanswerable": sum(not r.answerable for r in imported.records), "notes": imported.notes}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
+
+
+def write_documents(documents: dict[str, str], folder: Path) -> Path:
+    """FOLDER/<name> for each document, other files in FOLDER removed; returns FOLDER."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():
+        if stale.is_file() and stale.name not in documents:
+            stale.unlink()
+    for name, text in documents.items():
+        target = folder / name
+        # Rewriting identical files is harmless for ingest (it hashes content) but slow for big corpora.
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+    return folder
 
 
 def read_jsonl(path: Path) -> list[dict]:

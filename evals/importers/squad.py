@@ -49,13 +49,7 @@ def _questions(source: Path, names: dict[str, str]) -> Iterator[_Question]:
             yield _Question(str(row["id"]), row["question"], row["context"], answers,
                             bool(row.get("is_impossible")) or not answers)
         return
-    try:
-        articles = json.loads(source.read_text(encoding="utf-8"))["data"]
-    except FileNotFoundError:
-        raise UsageError(f"{source}: no such file") from None
-    except (json.JSONDecodeError, KeyError, TypeError):
-        raise UsageError(f"{source}: not SQuAD JSON (expected {{\"data\": [articles]}})") from None
-    for article in articles:
+    for article in read_articles(source):
         for p, paragraph in enumerate(article["paragraphs"]):
             context = paragraph["context"]
             names.setdefault(context, f"{slug(article.get('title', 'article'))}_{p:03d}.txt")
@@ -63,6 +57,16 @@ def _questions(source: Path, names: dict[str, str]) -> Iterator[_Question]:
                 answers = tuple((a["text"], a.get("answer_start")) for a in qa.get("answers", []) if a["text"].strip())
                 yield _Question(str(qa["id"]), qa["question"], context, answers,
                                 bool(qa.get("is_impossible")) or not answers)
+
+
+def read_articles(source: Path) -> list[dict]:
+    """The articles of a SQuAD JSON file (its "data"); UsageError for a missing or malformed one."""
+    try:
+        return json.loads(source.read_text(encoding="utf-8"))["data"]
+    except FileNotFoundError:
+        raise UsageError(f"{source}: no such file") from None
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise UsageError(f"{source}: not SQuAD JSON (expected {{\"data\": [articles]}})") from None
 
 
 def _evidence(context: str, answer: str, start: int | None) -> str:

@@ -1,6 +1,6 @@
 """Fits the answerer's two scorers (which sentence answers; is the question answerable) on dev splits.
 
-Usage: python -m evals.train_answerer --evalsets ../shared/evalsets --work /tmp/footnote-train
+    .venv/bin/python -m training.answerer [--evalsets DIR] [--work DIR]
 
 Training data, all from the dev splits in ../shared/evalsets (never from the held-out ones), shaped
 like the product's use: a small folder of documents on one topic.
@@ -19,6 +19,7 @@ import argparse
 import json
 import random
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,10 @@ from assistant.pipeline import Assistant
 from assistant.scorer import WEIGHTS_FILE, LogisticScorer
 from assistant.settings import Settings
 from assistant.word_similarity import WordSimilarity
+from evals.importers.common import read_jsonl
+from evals.importers.squad import read_articles
+
+from training import datasets
 
 TOP_K = 5
 SOURCE_SHARE = {"squad": 0.6, "rgb": 0.2, "squad2": 0.2}
@@ -79,7 +84,7 @@ def _assistant(work: Path, name: str, folder: Path) -> Assistant:
 
 def squad_probes(path: Path, work: Path, per_article: int) -> list[Probe]:
     """Per-article corpora; each sampled question in scope of its article, out of scope of the next."""
-    articles = json.loads(path.read_text())["data"]
+    articles = read_articles(path)
     assistants, questions = [], []
     for a, article in enumerate(articles):
         folder = work / "squad" / f"a{a:02d}"
@@ -106,7 +111,7 @@ def squad_probes(path: Path, work: Path, per_article: int) -> list[Probe]:
 
 def rgb_probes(path: Path, work: Path) -> list[Probe]:
     """One news corpus of all snippets; each question with and without its own snippets."""
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = read_jsonl(path)
     folder = work / "rgb"
     folder.mkdir(parents=True, exist_ok=True)
     for row in rows:
@@ -127,7 +132,7 @@ def rgb_probes(path: Path, work: Path) -> list[Probe]:
 
 def squad2_probes(path: Path, work: Path) -> list[Probe]:
     """One corpus of the sample's contexts; impossible questions are unanswerable near misses."""
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = read_jsonl(path)
     folder = work / "squad2"
     folder.mkdir(parents=True, exist_ok=True)
     names: dict[str, str] = {}
@@ -251,10 +256,10 @@ def _abstention(abstain: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     return {"abstain_precision": round(hits / max(abstain.sum(), 1), 3), "abstain_recall": round(hits / max(truth.sum(), 1), 3)}
 
 
-def main() -> None:
+def main() -> int:
     """Build the training data, fit both scorers, print held-out figures, write the weights."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--evalsets", type=Path, default=Path("../shared/evalsets"))
+    parser.add_argument("--evalsets", type=Path, default=datasets.EVALSETS)
     parser.add_argument("--work", type=Path, default=Path("/tmp/footnote-train"))
     parser.add_argument("--per-article", type=int, default=120, help="SQuAD questions sampled per article")
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
@@ -277,7 +282,8 @@ def main() -> None:
     print(json.dumps({"train": report(train, sentence, answerable, ratio, similarity),
                       "held_out": report(test, sentence, answerable, ratio, similarity), "second_ratio": ratio},
                      indent=1))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

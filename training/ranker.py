@@ -1,6 +1,6 @@
 """Fits assistant/ranker_weights.json on the SciFact and SQuAD dev splits, listwise over documents.
 
-    .venv/bin/python bench/train_ranker.py [--work DIR] [--check]
+    .venv/bin/python -m training.ranker [--work DIR] [--evalsets DIR] [--check]
 
 Each question's candidate pool comes from HybridRetriever.pool, exactly as at answer time; a
 document scores as its best chunk (a smooth maximum while fitting), and the loss is the cross-entropy
@@ -20,14 +20,15 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-import corpora
-from index.offline import enforce_offline
-from peer_llamaindex import hit_at_k, ndcg_at_10
-
 from assistant import ranking
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from evals.docids import doc_id
+from evals.importers.common import write_documents
+from evals.metrics import ndcg_at, recall_at
+from index.offline import enforce_offline
+
+from training import datasets
 
 POOL = 100  # candidates per retriever while fitting, as deep as the retrieval evals rank (recall@100)
 SMOOTHNESS = 0.05  # temperature of the smooth maximum over a document's chunks
@@ -49,15 +50,15 @@ class Question:
     names: list[str]
 
 
-def indexed(dataset: corpora.Dataset, work: Path) -> Assistant:
+def indexed(dataset: datasets.Dataset, work: Path) -> Assistant:
     """An assistant over the dataset's corpus, indexed incrementally under `work`."""
-    folder = corpora.write_corpus(dataset.docs, work / "corpora" / dataset.name)
+    folder = write_documents(dataset.documents, work / "corpora" / dataset.name)
     assistant = Assistant(Settings().replace(data_dir=work / dataset.name, models_dir=work / "models"))
     print(f"{dataset.name}: {assistant.ingest([folder]).summary()}", file=sys.stderr)
     return assistant
 
 
-def collect(assistant: Assistant, dataset: corpora.Dataset) -> list[Question]:
+def collect(assistant: Assistant, dataset: datasets.Dataset) -> list[Question]:
     """Every question's pool, as the retriever builds it at answer time."""
     questions = []
     for question, gold in dataset.questions:
@@ -148,10 +149,10 @@ def evaluate(weights: dict[str, np.ndarray], questions: list[Question]) -> dict[
         np.maximum.at(best, q.document, chunk_scores)
         ranked = [q.names[i] for i in np.argsort(-best, kind="stable")]
         if isinstance(q.gold, dict):
-            scores.setdefault("scifact ndcg@10", []).append(ndcg_at_10(ranked, q.gold))
-        else:
-            scores.setdefault("squad hit@1", []).append(hit_at_k(ranked, q.gold, 1))
-            scores.setdefault("squad hit@5", []).append(hit_at_k(ranked, q.gold, 5))
+            scores.setdefault("scifact ndcg@10", []).append(ndcg_at(ranked, q.gold, 10))
+        else:  # one gold paragraph: hit@k is its recall@k
+            scores.setdefault("squad hit@1", []).append(recall_at(ranked, {q.gold: 1}, 1))
+            scores.setdefault("squad hit@5", []).append(recall_at(ranked, {q.gold: 1}, 5))
     return {name: round(float(np.mean(values)), 4) for name, values in scores.items()}
 
 
@@ -166,15 +167,14 @@ def main() -> int:
     """Collect pools, report cross-validated and held-out figures, fit on the training questions, write the weights."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path(".footnote-train"), help="indexes of the dev corpora")
-    parser.add_argument("--evalsets", type=Path, default=corpora.EVALSETS)
+    parser.add_argument("--evalsets", type=Path, default=datasets.EVALSETS)
     parser.add_argument("--check", action="store_true", help="cross-validate only; leave the weights alone")
     args = parser.parse_args()
     enforce_offline()
     started = time.perf_counter()
-    scifact, squad = (corpora.load(name, args.evalsets) for name in ("scifact", "squad"))
+    scifact, (squad, squad_training) = datasets.scifact(args.evalsets), datasets.squad(args.evalsets)
     squad_assistant = indexed(squad, args.work)
-    questions = (collect(indexed(scifact, args.work), scifact)
-                 + collect(squad_assistant, corpora.squad_training(args.evalsets)))
+    questions = collect(indexed(scifact, args.work), scifact) + collect(squad_assistant, squad_training)
     benched = collect(squad_assistant, squad)
     print(f"pools gathered in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     l2 = strengths(questions)

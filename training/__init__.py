@@ -1,0 +1,1 @@
+"""Trainers that rebuild every weight file Footnote ships, from the dev splits in ../shared/evalsets (not packaged)."""
