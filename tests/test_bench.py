@@ -51,9 +51,8 @@ def test_goals_follow_the_issue_including_the_hybrid_latency_bar():
     assert "| scifact | ndcg@10 | 0.749 | 0.72 |" in table and "| cold footnote ask <= 4 s | 3.9 | 4.0 | yes |" in table
 
 
+@pytest.mark.dev_data("scifact")
 def test_a_quick_dataset_keeps_every_relevant_document():
-    if not (EVALSETS / "scifact").is_dir():
-        pytest.skip("../shared/evalsets is not here")
     small = corpora.load("scifact", EVALSETS, questions=5, docs=20)
     kept = {doc_id for doc_id, _, _ in small.docs}
     assert len(small.questions) == 5 and len(kept) >= 20

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from index.chunker import Chunker
 from index.document import Document
 from index.embedder import Embedder
@@ -20,6 +22,7 @@ def _chunker(models_dir, max_tokens=200) -> tuple[Chunker, Embedder]:
     return Chunker(embedder.count_tokens, embedder.token_offsets, max_tokens, 1), embedder
 
 
+@pytest.mark.dev_data("scifact")
 def test_no_chunk_exceeds_the_model_limit_on_real_text(models_dir):
     chunker, embedder = _chunker(models_dir)
     texts = [SAMPLE_ARTICLE.read_text()]

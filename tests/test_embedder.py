@@ -20,6 +20,7 @@ def texts() -> list[str]:
     return [f"{a['title']} {a['text']}" for a in abstracts] + SAMPLE_ARTICLE.read_text().splitlines()
 
 
+@pytest.mark.dev_data("scifact")
 def test_int8_embeddings_stay_within_cosine_099_of_fp32(models_dir, texts):
     reference = Embedder(models_dir, "torch").embed(texts)
     for precision in ("int8", "fp32"):

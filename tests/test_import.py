@@ -143,7 +143,7 @@ def test_import_refuses_to_clobber_a_folder_that_is_not_an_import(tmp_path):
         import_set("csv", tmp_path, tmp_path / "x")
 
 
-@pytest.mark.skipif(not EVALSETS.exists(), reason="../shared/evalsets not present")
+@pytest.mark.dev_data("squad-v2-sample", "rgb", "multihop-rag")
 @pytest.mark.parametrize("kind, relative, lines", [
     ("squad", "squad-v2-sample/sample-a.jsonl", 40),
     ("rgb", "rgb/en_fact.jsonl", 10),
@@ -158,7 +158,7 @@ def test_real_data_slices_import_with_verbatim_evidence(tmp_path, kind, relative
     assert_evidence_is_verbatim(tmp_path / "out")
 
 
-@pytest.mark.skipif(not EVALSETS.exists(), reason="../shared/evalsets not present")
+@pytest.mark.dev_data("squad-v1.1")
 def test_real_squad_json_slice(tmp_path):
     data = json.loads((EVALSETS / "squad-v1.1" / "dev-half-a.json").read_text())
     data["data"] = [{**data["data"][0], "paragraphs": data["data"][0]["paragraphs"][:3]}]

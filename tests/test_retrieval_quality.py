@@ -15,8 +15,6 @@ OTHER_DOCUMENTS = 170
 @pytest.fixture(scope="module")
 def scifact_slice(tmp_path_factory, models_dir):
     """The first 30 dev questions with qrels, their abstracts and 170 others, indexed once."""
-    if not (EVALSETS / "scifact").is_dir():
-        pytest.skip("../shared/evalsets/scifact is not here")
     from assistant.pipeline import Assistant
     from assistant.settings import Settings
 
@@ -42,6 +40,7 @@ def _ndcg(assistant, records, fusion: str) -> float:
     return sum(scores) / len(scores)
 
 
+@pytest.mark.dev_data("scifact")
 def test_learned_ranking_beats_score_mixing_on_a_scifact_slice(scifact_slice):
     assistant, records = scifact_slice
     learned, mixed = _ndcg(assistant, records, "learned"), _ndcg(assistant, records, "mix")

@@ -1,7 +1,6 @@
 """The trainers: one command runs every step, and they read the same dev data the bench measures on."""
 
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -29,24 +28,19 @@ def test_an_unknown_step_is_refused_before_anything_runs(capsys):
     assert exit_.value.code == 2 and "no step 'rankr'" in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def evalsets() -> Path:
-    if not (EVALSETS / "scifact").is_dir() or not (EVALSETS / "squad-v1.1").is_dir():
-        pytest.skip("../shared/evalsets is not here")
-    return EVALSETS
-
-
-def test_the_rankers_squad_questions_are_the_ones_the_bench_does_not_ask(evalsets):
-    benched, training = datasets.squad(evalsets)
-    assert [q for q, _ in benched.questions] == [q for q, _ in corpora.squad(evalsets).questions]
+@pytest.mark.dev_data("squad-v1.1")
+def test_the_rankers_squad_questions_are_the_ones_the_bench_does_not_ask():
+    benched, training = datasets.squad(EVALSETS)
+    assert [q for q, _ in benched.questions] == [q for q, _ in corpora.squad(EVALSETS).questions]
     assert len(training.questions) > 4000
     assert not {q for q, _ in benched.questions} & {q for q, _ in training.questions}  # not even a repeat
     assert training.documents == benched.documents  # one corpus, so the bench's figure is held out, not out of scope
 
 
-def test_the_trainers_corpora_are_the_files_the_bench_indexes(evalsets):
-    for ours, bench in ((datasets.scifact(evalsets), corpora.scifact(evalsets)),
-                        (datasets.squad(evalsets)[0], corpora.squad(evalsets))):
+@pytest.mark.dev_data("scifact", "squad-v1.1")
+def test_the_trainers_corpora_are_the_files_the_bench_indexes():
+    for ours, bench in ((datasets.scifact(EVALSETS), corpora.scifact(EVALSETS)),
+                        (datasets.squad(EVALSETS)[0], corpora.squad(EVALSETS))):
         written = {file_name(doc): document_text(title, text) for doc, title, text in bench.docs}
         assert list(ours.documents.items()) == list(written.items())  # same files, same order
         assert ours.questions == bench.questions
