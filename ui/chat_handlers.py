@@ -9,6 +9,7 @@ from html import escape
 import gradio as gr
 
 from assistant.pipeline import QuestionError
+from index.model_files import ModelError
 
 from ui.conversation import Turn, citation, passage, previous_questions, sentences
 from ui.export import to_markdown, write_export
@@ -23,8 +24,6 @@ STREAM_PAUSE_S = 0.05
 # then arrives in one update instead of flashing a placeholder and costing a round trip first.
 PENDING_AFTER_S = 0.15
 _ANSWERING = ThreadPoolExecutor(max_workers=8, thread_name_prefix="footnote-answer")
-MISSING_WEIGHTS = ("The answerer's learned weights (assistant/answerer_weights.json) are missing, "
-                   "so questions can't be answered yet.")
 
 
 def ask_checked(service: GuardedAssistant, question: str, turns: list[Turn], top_k: float | None,
@@ -37,9 +36,9 @@ def ask_checked(service: GuardedAssistant, question: str, turns: list[Turn], top
         answer = service.ask(question, previous_questions(turns), _int(top_k), _int(max_sentences))
     except QuestionError as error:
         raise gr.Error(escape(f"Cannot ask that: {error}.", quote=False), print_exception=False) from error
-    except FileNotFoundError as error:
+    except ModelError as error:  # the installation, not the question: say which file
         log.error("answering failed: %s", error)
-        raise gr.Error(MISSING_WEIGHTS, print_exception=False) from error
+        raise gr.Error(escape(f"Footnote cannot answer: {error}.", quote=False), print_exception=False) from error
     except Exception as error:  # keep the session usable; the log has the traceback
         log.exception("answering %r failed", question)
         raise gr.Error(escape(f"Answering failed ({type(error).__name__}: {error}).", quote=False),
