@@ -8,12 +8,13 @@ SYSTEM_PYTHON ?= python3
 
 install: $(VENV)/.installed
 
-# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build. setuptools' notice that every
+# editable install prints ("Editable installation… be careful with folders…") is silenced; its warnings are not.
 $(VENV)/.installed: pyproject.toml
 	$(SYSTEM_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev,training]" torch==2.13.0
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install -q -e ".[dev,training]" torch==2.13.0
 	touch $@
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not possible offline).

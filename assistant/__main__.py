@@ -1,7 +1,5 @@
-"""`python -m assistant` runs the footnote command."""
+"""`python -m assistant`: an alias of the footnote command, run by name so the package never imports the CLI above it."""
 
-import sys
+import runpy
 
-from assistant.cli import main
-
-sys.exit(main())
+runpy.run_module("footnote", run_name="__main__", alter_sys=True)

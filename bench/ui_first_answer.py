@@ -28,7 +28,7 @@ QUESTION = "How many operatives were expelled to the United States?"
 WARM_QUESTIONS = ["Where were the detainees sent?", "What law was the transfer executed under?",
                   "How many high-impact criminals have been handed over?", "What is the capital of Australia?"]
 READY_LINE = "Footnote is ready on"
-COMMAND = [sys.executable, "-m", "assistant"]
+COMMAND = [sys.executable, "-m", "footnote"]
 # What typing does to the question box: its value, then the input event Svelte's binding listens to.
 TYPE = """(() => { const box = document.querySelector('#fn-question textarea');
   box.focus(); box.value = %s; box.dispatchEvent(new Event('input', {bubbles: true})); })()"""

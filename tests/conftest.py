@@ -53,7 +53,7 @@ def footnote(tmp_path, models_dir):
            "FOOTNOTE_MODELS_DIR": str(models_dir)}
 
     def run(*args: str, stdin: str | None = None, **more_env: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env={**env, **more_env},
+        return subprocess.run([sys.executable, "-m", "footnote", *args], cwd=ROOT, env={**env, **more_env},
                               input=stdin, capture_output=True, text=True, timeout=300)
 
     return run

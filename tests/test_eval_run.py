@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from assistant.cli import main
+from footnote.cli import main
 from assistant.pipeline import Assistant
 from assistant.settings import Settings, UsageError
 from evals.api import answer_of, question_rows, record_from_answer, save_answer

@@ -36,7 +36,7 @@ GUARD = textwrap.dedent('''
     socket.socket.connect_ex = _guarded_connect(socket.socket.connect_ex)
     socket.getaddrinfo = getaddrinfo
 
-    from assistant.cli import main
+    from footnote.cli import main
     codes = [main(["ingest", sys.argv[1]]),
              main(["ask", "How many operatives were expelled to the United States?", "--json"])]
     print("GUARD" + json.dumps({"codes": codes, "attempts": attempts}))

@@ -89,7 +89,7 @@ def test_the_built_wheel_installs_quietly_and_answers_from_its_own_files(clone, 
         return subprocess.run(list(args), cwd=work, env=env, capture_output=True, text=True, timeout=300)
 
     every_module = ("import importlib, pkgutil, sys\n"
-                    "for package in ('index', 'assistant', 'evals', 'ui'):\n"
+                    "for package in ('index', 'assistant', 'evals', 'ui', 'footnote'):\n"
                     "    root = importlib.import_module(package)\n"
                     "    assert root.__file__.startswith(sys.prefix), root.__file__\n"
                     "    for module in pkgutil.walk_packages(root.__path__, package + '.'):\n"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import build_parser
+from footnote.cli import build_parser
 from assistant.settings import Settings, env_name
 from tests.conftest import ROOT
 

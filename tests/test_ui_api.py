@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant.cli import main
+from footnote.cli import main
 from ui_server import SAMPLE_QUESTION, UNANSWERABLE, running_app
 
 pytestmark = pytest.mark.timeout(300)

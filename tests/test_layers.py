@@ -1,0 +1,39 @@
+"""Dependencies point down: index ← assistant ← evals ← ui, and the footnote command above all four."""
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+LAYERS = ("index", "assistant", "evals", "ui", "footnote")  # each may import only itself and those before it
+NOT_SHIPPED = ("training", "bench", "tests")
+
+
+def imported_packages(package: str) -> dict[str, set[str]]:
+    """For each module file of `package`, the top-level names it imports (at any depth, lazily or not)."""
+    found = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+        found[path.relative_to(ROOT).as_posix()] = names
+    return found
+
+
+@pytest.mark.parametrize("package", LAYERS)
+def test_no_package_imports_one_above_it(package):
+    above = set(LAYERS[LAYERS.index(package) + 1:]) | set(NOT_SHIPPED)
+    wrong = {module: sorted(names & above) for module, names in imported_packages(package).items() if names & above}
+    assert not wrong, f"{package} imports from above it: {wrong}"
+
+
+def test_python_m_assistant_is_still_the_footnote_command():
+    run = subprocess.run([sys.executable, "-m", "assistant", "--help"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0 and run.stdout.startswith("usage: footnote")
