@@ -61,6 +61,14 @@ class Assistant:
         """What is indexed, where, with which model."""
         return self.corpus.status()
 
+    def documents(self) -> list[dict]:
+        """One row per indexed document, by path: path, kind, chunks, indexed_at, note."""
+        return self.corpus.documents()
+
+    def indexed_paths(self) -> list[str]:
+        """The paths of the indexed documents, as citations carry them."""
+        return self.corpus.indexed_paths()
+
     def leftovers(self) -> Leftovers:
         """Indexes and model files of earlier versions, which this version can't read."""
         return self.corpus.leftovers()

@@ -9,14 +9,14 @@ marks the abstract that bears on "Vitamin D lowers fracture risk.", and one comp
 
 import json
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from index.candidates import CandidateChunk, CandidatePool
 from index.embedder import EmbeddedQuery
-from index.keyword_index import KeywordMatch, RowLayout, RowTerms, term_positions
+from index.keyword_index import KeywordMatch, RowTerms, term_positions
 from index.model_files import shipped_file
 
 from assistant.term_vectors import TermVectors
@@ -43,25 +43,12 @@ FEATURES = (
 )
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A chunk in the running: its text and sentence ends, its vectors, and its keyword-index row."""
-
-    text: str
-    sentence_ends: tuple[int, ...]  # offsets into text
-    vector: np.ndarray
-    sentence_vectors: np.ndarray
-    token_vectors: np.ndarray | None  # compressed word-piece vectors, None in an index not yet completed
-    row: int  # keyword-index row, -1 when unknown
-    document_vector: np.ndarray | None = None  # unit mean of its document's chunk vectors, when known
-
-
-def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, row_terms: RowTerms | None,
-             candidates: list[Candidate], vocabulary: list[str] | None = None,
-             term_vectors: TermVectors | None = None, question_pieces: np.ndarray | None = None) -> np.ndarray:
-    """One row of FEATURES per candidate; without `vocabulary` (the index's words) and `term_vectors`
-    the soft features credit exact terms only, and without `question_pieces` (question_pieces())
-    the late-interaction features are left at 0."""
+def chunk_features(vector: np.ndarray, pool: CandidatePool, term_vectors: TermVectors | None = None,
+                   question_pieces: np.ndarray | None = None) -> np.ndarray:
+    """One row of FEATURES per candidate chunk of the pool; without `term_vectors` the soft features
+    credit exact terms only, and without `question_pieces` (question_pieces()) the late-interaction
+    features are left at 0."""
+    candidates, match, layout = pool.candidates, pool.match, pool.layout
     rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
     if not candidates:
         return rows
@@ -84,7 +71,7 @@ def features(vector: np.ndarray, match: KeywordMatch | None, layout: RowLayout, 
     present = np.stack([np.isin(where, r) for r in match.rows], axis=1)  # candidate x term
     rows[:, 3] = present @ weights
     rows[:, 4] = present[:, int(np.argmax(match.idf))]
-    rows[:, [5, 6, 10, 11]] = _word_features(match, row_terms, candidates, cosines, vocabulary, term_vectors)
+    rows[:, [5, 6, 10, 11]] = _word_features(match, pool.row_terms, candidates, cosines, pool.vocabulary, term_vectors)
     held = np.stack([np.isin(docs, np.unique(layout.document_of_row[r])) for r in match.rows], axis=1)
     rows[:, 7] = np.where(docs >= 0, held @ weights, rows[:, 3])
     return rows
@@ -98,7 +85,7 @@ def question_pieces(question: str, query: EmbeddedQuery) -> np.ndarray:
     return query.tokens[keep] if keep else query.tokens
 
 
-def _late_interaction(pieces: np.ndarray | None, candidates: list[Candidate]) -> np.ndarray:
+def _late_interaction(pieces: np.ndarray | None, candidates: list[CandidateChunk]) -> np.ndarray:
     """late_interaction and late_interaction_weakest of each candidate. A chunk without word-piece
     vectors gets the mean of those with them: the same for all, so it neither wins nor loses by it."""
     scores = np.zeros((len(candidates), 2))
@@ -113,7 +100,7 @@ def _late_interaction(pieces: np.ndarray | None, candidates: list[Candidate]) ->
     return scores
 
 
-def _word_features(match: KeywordMatch, row_terms: RowTerms | None, candidates: list[Candidate],
+def _word_features(match: KeywordMatch, row_terms: RowTerms | None, candidates: list[CandidateChunk],
                    cosines: list[np.ndarray], vocabulary: list[str] | None,
                    term_vectors: TermVectors | None) -> np.ndarray:
     """best_sentence, bigrams, soft_coverage and soft_best_sentence of each candidate."""
@@ -139,7 +126,7 @@ def _word_features(match: KeywordMatch, row_terms: RowTerms | None, candidates: 
     ])
 
 
-def _query_terms_in(candidate: Candidate, match: KeywordMatch,
+def _query_terms_in(candidate: CandidateChunk, match: KeywordMatch,
                     row_terms: RowTerms | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per word of the chunk: its vocabulary id (-1: unknown), which query term it is (-1: none) and
     its sentence (-1: the title line)."""

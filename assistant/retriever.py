@@ -61,25 +61,10 @@ class HybridRetriever:
 
     def pool(self, query: str, embedded: EmbeddedQuery, size: int) -> Pool:
         """The `size` nearest chunks and the `size` best BM25 matches, with the ranking features of each."""
-        keywords = self.corpus.keywords.pinned()
-        ids = [cid for cid, _ in self.corpus.search_dense(embedded.vector, size)]
-        match = keywords.match(query)
-        if match is not None:
-            best = np.argpartition(-match.scores, min(size, len(match.scores) - 1))[:size]
-            ids += keywords.ids_at(best[match.scores[best] > 0])
-        ids = list(dict.fromkeys(ids))
-        chunks, vectors = self.corpus.chunks(ids), self.corpus.catalog.vectors(ids)
-        layout = keywords.layout()
-        ids = [cid for cid in ids if cid in chunks and cid in vectors]
-        documents = self.corpus.catalog.document_vectors({chunks[cid].path for cid in ids})
-        rows = [layout.row_of.get(cid, -1) for cid in ids]
-        candidates = [ranking.Candidate(chunks[cid].text, tuple(e - chunks[cid].start for _, e in chunks[cid].sentences),
-                                        *vectors[cid], row, documents.get(chunks[cid].path))
-                      for cid, row in zip(ids, rows)]
-        keyword = [float(match.scores[row]) if match is not None and row >= 0 else 0.0 for row in rows]
-        features = ranking.features(embedded.vector, match, layout, keywords.row_terms(), candidates,
-                                    keywords.words(), self.term_vectors, ranking.question_pieces(query, embedded))
-        return Pool([chunks[cid] for cid in ids], features, keyword)
+        found = self.corpus.candidates(query, embedded.vector, size)
+        features = ranking.chunk_features(embedded.vector, found, self.term_vectors,
+                                          ranking.question_pieces(query, embedded))
+        return Pool([c.chunk for c in found.candidates], features, found.keyword_scores())
 
     def _mixed(self, query: str, k: int, dense: dict[str, float]) -> list[Passage]:
         keyword = dict(self.corpus.search_keywords(query, max(self.candidates, k)))

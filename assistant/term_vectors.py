@@ -15,7 +15,7 @@ class TermVectors:
     float32 (SciFact's vocabulary: 41 MB) because converting fp16 rows per question cost 0.7 ms.
 
     >>> vectors = TermVectors(WordSimilarity(models_dir))
-    >>> vectors.of(corpus.keywords.words(), np.array([0, 5]))  # (2, 384) unit rows
+    >>> vectors.of(pool.vocabulary, np.array([0, 5]))  # (2, 384) unit rows
     """
 
     def __init__(self, similarity: WordSimilarity) -> None:

@@ -54,7 +54,7 @@ def run_set(set_path: Path, settings: Settings, out: Path | None = None, corpus:
             assistant.validate(record.question)
         except UsageError as error:
             raise UsageError(f"{set_path}: question {record.id}: {error}") from None
-    paths = assistant.corpus.catalog.document_hashes()
+    paths = assistant.indexed_paths()
     locator = EvidenceLocator(paths, lambda path: getattr(assistant.corpus.document(path), "text", None))
     out = out or default_out(assistant.settings, set_path)
     out.mkdir(parents=True, exist_ok=True)
@@ -98,7 +98,7 @@ def _prepare(settings: Settings, corpus: Path | None, progress: Progress | None,
              assistant: Assistant | None) -> tuple[Assistant, str | None]:
     if corpus is None:
         assistant = assistant or Assistant(settings)
-        if not assistant.corpus.catalog.document_hashes():
+        if not assistant.indexed_paths():
             raise UsageError(f"nothing is indexed in collection {settings.collection!r}; "
                              "run `footnote ingest` first or pass --corpus DIR")
         return assistant, None

@@ -29,8 +29,9 @@ _DOCUMENT_COLUMNS = "path, sha256, kind, title, text, page_starts, note, indexed
 class Catalog:
     """Everything about the indexed corpus except the ANN graph, in one transactional file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, dimension: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.dimension = dimension  # of the embedding model's vectors
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
@@ -90,7 +91,7 @@ class Catalog:
         ids = list(ids)
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(f"SELECT id, sentence_vectors FROM chunks WHERE id IN ({marks})", ids)
-        return {cid: _sentence_rows(blob) for cid, blob in rows}
+        return {cid: self._sentence_rows(blob) for cid, blob in rows}
 
     def vectors(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
         """Per chunk id, its unit vector, its sentences' unit vectors and its word-pieces' (None in
@@ -100,7 +101,7 @@ class Catalog:
         rows = self._db.execute(
             f"SELECT id, vector, sentence_vectors, token_vectors FROM chunks WHERE id IN ({marks})", ids)
         return {r[0]: (np.frombuffer(r[1], dtype=np.float32),
-                       _sentence_rows(r[2]), None if r[3] is None else token_vectors.from_bytes(r[3])) for r in rows}
+                       self._sentence_rows(r[2]), None if r[3] is None else token_vectors.from_bytes(r[3])) for r in rows}
 
     def document_vectors(self, paths: Iterable[str]) -> dict[str, np.ndarray]:
         """Per document path, the unit mean of its chunks' vectors: what the whole document is about."""
@@ -157,6 +158,9 @@ class Catalog:
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return docs, chunks
 
+    def _sentence_rows(self, blob: bytes) -> np.ndarray:
+        return np.frombuffer(blob, dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
+
     def _transaction(self):
         return _Transaction(self._db)
 
@@ -194,10 +198,6 @@ class _Transaction:
 
     def __exit__(self, kind, value, traceback) -> None:
         self.db.execute("ROLLBACK" if kind else "COMMIT")
-
-
-def _sentence_rows(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=np.float16).reshape(-1, 384).astype(np.float32)
 
 
 def _mean_vector(vectors: list[bytes]) -> bytes | None:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
+from index.candidates import CandidateChunk, CandidatePool
 from index.catalog import Catalog, embedding_input
 from index.chunker import Chunker
 from index.document import Chunk, Document, LoadError
 from index import token_vectors
 from index.embedder import EmbeddedQuery, Embedder
-from index.keyword_index import KeywordIndex
+from index.keyword_index import IndexedWords, KeywordIndex
 from index.leftovers import Leftovers, find_leftovers, remove_files
 from index.loaders import load_document, supported_suffixes
 from index.vector_store import VectorStore, drop_collections
@@ -71,7 +72,7 @@ class Corpus:
                                              config.threads)
         # One collection per (model, chunking): changing either builds a new one, never mixes vectors.
         self.collection_name = f"{config.collection}-{self.embedder.name}-c{config.chunk_tokens}o{config.overlap_sentences}"
-        self.catalog = Catalog(config.data_dir / f"{self.collection_name}.sqlite")
+        self.catalog = Catalog(config.data_dir / f"{self.collection_name}.sqlite", self.embedder.dimension)
         self.keywords = KeywordIndex(config.data_dir / f"{self.collection_name}.bm25")
         self.vectors = VectorStore(self.collection_name, path=config.data_dir / "chroma",
                                    host=config.chroma_host, port=config.chroma_port)
@@ -200,9 +201,27 @@ class Corpus:
         """(chunk id, cosine) of the k nearest chunks."""
         return self.vectors.search(vector, k)
 
-    def search_keywords(self, query: str, k: int) -> list[tuple[str, float]]:
+    def search_keywords(self, query: str | IndexedWords, k: int) -> list[tuple[str, float]]:
         """(chunk id, BM25) of the k best keyword matches."""
         return self.keywords.search(query, k)
+
+    def candidates(self, query: str | IndexedWords, vector: np.ndarray, size: int) -> CandidatePool:
+        """The `size` nearest chunks and the `size` best keyword matches of one question, with their
+        vectors, all read from one version of the keyword index (a concurrent rebuild swaps in new rows)."""
+        keywords = self.keywords.pinned()
+        ids = [cid for cid, _ in self.search_dense(vector, size)]
+        match = keywords.match(query)
+        if match is not None:
+            best = np.argpartition(-match.scores, min(size, len(match.scores) - 1))[:size]
+            ids += keywords.ids_at(best[match.scores[best] > 0])
+        ids = list(dict.fromkeys(ids))
+        chunks, vectors = self.catalog.chunks(ids), self.catalog.vectors(ids)
+        ids = [cid for cid in ids if cid in chunks and cid in vectors]
+        documents = self.catalog.document_vectors({chunks[cid].path for cid in ids})
+        layout = keywords.layout()
+        found = [CandidateChunk(chunks[cid], *vectors[cid], layout.row_of.get(cid, -1), documents.get(chunks[cid].path))
+                 for cid in ids]
+        return CandidatePool(found, match, layout, keywords.row_terms(), keywords.words())
 
     def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
         """Chunks by id."""
@@ -215,6 +234,14 @@ class Corpus:
     def document(self, path: str) -> Document | None:
         """An indexed document's text, for showing a citation in context."""
         return self.catalog.document(path)
+
+    def documents(self) -> list[dict]:
+        """One row per indexed document, by path: path, kind, chunks, indexed_at, note."""
+        return self.catalog.documents()
+
+    def indexed_paths(self) -> list[str]:
+        """The paths of the indexed documents, as citations carry them."""
+        return list(self.catalog.document_hashes())
 
     def status(self) -> dict:
         """What is indexed and where."""

@@ -7,10 +7,19 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's token pattern
+
+
+class IndexedWords(NamedTuple):
+    """A text as the index reads it: stemmed words without stop words, where each starts, each as written."""
+
+    stems: list[str]
+    starts: list[int]
+    written: list[str]  # lower-cased
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,7 @@ class KeywordIndex:
         (self.folder / "ids.json").write_text(json.dumps(state.ids))
         self._state = state  # one swap: a concurrent search never pairs new rows with old ids
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def search(self, query: str | IndexedWords, k: int) -> list[tuple[str, float]]:
         """Up to k (chunk id, BM25 score) pairs with a positive score, best first."""
         match = self.match(query)
         if match is None:
@@ -117,13 +126,14 @@ class KeywordIndex:
         ids = self._loaded().ids
         return [(ids[i], float(match.scores[i])) for i in top if match.scores[i] > 0]
 
-    def match(self, query: str) -> KeywordMatch | None:
-        """Scores and term postings of `query`; None when it shares no term with the index."""
+    def match(self, query: str | IndexedWords) -> KeywordMatch | None:
+        """Scores and term postings of `query` (its text, or its indexed_words read once before); None
+        when it shares no term with the index."""
         state = self._loaded()
         if state.bm25 is None:
             return None
         vocabulary = state.bm25.vocab_dict
-        stems, _, written = indexed_words(query)
+        stems, _, written = indexed_words(query) if isinstance(query, str) else query
         as_written = {s: w for s, w in zip(reversed(stems), reversed(written))}
         known = [t for t in dict.fromkeys(stems) if t in vocabulary]
         if not known:
@@ -196,11 +206,11 @@ def term_positions(text: str) -> tuple[list[str], list[int]]:
     return stems, starts
 
 
-def indexed_words(text: str) -> tuple[list[str], list[int], list[str]]:
+def indexed_words(text: str) -> IndexedWords:
     """term_positions, plus each word as written (lower-cased)."""
     found = [(m.start(), w) for m in _TOKEN.finditer(text) if (w := m.group().lower()) not in stopwords()]
     written = [word for _, word in found]
-    return stemmer().stemWords(written), [start for start, _ in found], written
+    return IndexedWords(stemmer().stemWords(written), [start for start, _ in found], written)
 
 
 def _bm25s():

@@ -80,13 +80,14 @@ FABRICATE_EARLIER_VERSION = """
 import shutil, sys
 from pathlib import Path
 from index.catalog import Catalog
+from index.embedder import Embedder
 from index.vector_store import VectorStore
 data, models = Path(sys.argv[1]), Path(sys.argv[2])
 current = next(p.stem for p in data.glob("*.sqlite"))
 old = current.replace("-int8q3-", "-int8q1-")  # the same index as an earlier int8 recipe wrote it
 shutil.copy(data / f"{current}.sqlite", data / f"{old}.sqlite")
 shutil.copytree(data / f"{current}.bm25", data / f"{old}.bm25")
-chunks = Catalog(data / f"{old}.sqlite")
+chunks = Catalog(data / f"{old}.sqlite", Embedder.dimension)
 ids = chunks.chunk_ids()
 vectors = chunks.vectors(ids)
 VectorStore(old, path=data / "chroma").add(list(chunks.chunks(ids).values()), [vectors[i][0] for i in ids])

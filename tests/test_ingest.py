@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from index.catalog import Catalog
+from index.embedder import Embedder
 from tests.conftest import SAMPLE_ARTICLE
 
 
@@ -134,4 +135,4 @@ def test_a_document_vector_is_the_unit_mean_of_its_chunks_also_in_a_catalog_from
     sqlite3.connect(stored).backup(older)
     older.execute("ALTER TABLE documents DROP COLUMN vector")  # what catalogs looked like before
     older.close()
-    assert Catalog(tmp_path / "older.sqlite").document_vectors([path])[path] == pytest.approx(mean, abs=1e-6)
+    assert Catalog(tmp_path / "older.sqlite", Embedder.dimension).document_vectors([path])[path] == pytest.approx(mean, abs=1e-6)

@@ -1,7 +1,7 @@
 """Retrieval: the keyword index's matches and word positions, the ranker's features, and the fused ranking."""
 
 import json
-from dataclasses import astuple
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,8 +11,10 @@ from assistant.retriever import HybridRetriever
 from assistant.term_vectors import TermVectors
 from assistant.word_similarity import WordSimilarity
 from index import token_vectors
+from index.candidates import CandidateChunk, CandidatePool
+from index.document import Chunk
 from index.embedder import Embedder
-from index.keyword_index import KeywordIndex, RowLayout, term_positions
+from index.keyword_index import KeywordIndex, KeywordMatch, RowLayout, term_positions
 
 TEXTS = ["Vitamin D deficiency\nLow vitamin D levels raise fracture risk. Sunlight helps.",
          "Vitamin D deficiency\nSupplements restore levels within weeks.",
@@ -69,19 +71,23 @@ def test_a_pinned_index_answers_from_the_version_it_was_pinned_at(keywords):
     assert "fracture" in pinned.words() and "zebras" not in pinned.words() and "zebras" in keywords.words()
 
 
-def _candidate(keywords: KeywordIndex, row: int, chunk_text: str, vector, sentences) -> ranking.Candidate:
-    ends = tuple(chunk_text.index(s) + len(s) for s in sentences)
-    return ranking.Candidate(chunk_text, ends, np.asarray(vector, float), np.asarray([vector] * len(sentences), float),
-                             None, row)
+def _candidate(row: int, chunk_text: str, vector, sentences, token_vectors=None) -> CandidateChunk:
+    """A chunk at the start of its document, its sentences given by text (all with the chunk's vector)."""
+    spans = tuple((chunk_text.index(s), chunk_text.index(s) + len(s)) for s in sentences)
+    return CandidateChunk(Chunk(f"c{row}", "doc.txt", 0, len(chunk_text), chunk_text, spans), np.asarray(vector, float),
+                          np.asarray([vector] * len(sentences), float), token_vectors, row)
+
+
+def _pool(keywords: KeywordIndex, match: KeywordMatch | None, candidates: list[CandidateChunk]) -> CandidatePool:
+    return CandidatePool(candidates, match, keywords.layout(), keywords.row_terms(), keywords.words())
 
 
 def test_features_measure_coverage_phrases_and_the_document(keywords):
     vector = np.array([1.0, 0.0])
-    first = _candidate(keywords, 0, TEXTS[0].split("\n", 1)[1], [0.8, 0.6],
-                       ["Low vitamin D levels raise fracture risk.", "Sunlight helps."])
-    second = _candidate(keywords, 1, TEXTS[1].split("\n", 1)[1], [0.6, 0.8], ["Supplements restore levels within weeks."])
+    first = _candidate(0, TEXTS[0].split("\n", 1)[1], [0.8, 0.6], ["Low vitamin D levels raise fracture risk.", "Sunlight helps."])
+    second = _candidate(1, TEXTS[1].split("\n", 1)[1], [0.6, 0.8], ["Supplements restore levels within weeks."])
     match = keywords.match("Does vitamin deficiency raise fracture risk?")
-    rows = ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [first, second])
+    rows = ranking.chunk_features(vector, _pool(keywords, match, [first, second]))
     named = [dict(zip(ranking.FEATURES, row)) for row in rows]
     assert named[0]["dense"] == pytest.approx(0.8) and named[0]["sentence"] == pytest.approx(0.8)
     assert named[0]["coverage"] == pytest.approx(1.0)  # the title line counts for the chunk
@@ -93,17 +99,17 @@ def test_features_measure_coverage_phrases_and_the_document(keywords):
     assert named[0]["keyword"] > named[1]["keyword"]
     assert named[0]["document_chunks"] == pytest.approx(np.log(2))
     assert named[0]["document_dense"] == named[0]["dense"]  # no document vector given: the chunk's own
-    whole = ranking.Candidate(*astuple(first)[:6], document_vector=np.array([0.6, 0.8]))
-    assert ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [whole])[0, 9] == pytest.approx(0.6)
-    no_words = ranking.features(vector, None, keywords.layout(), keywords.row_terms(), [first])
+    whole = replace(first, document_vector=np.array([0.6, 0.8]))
+    assert ranking.chunk_features(vector, _pool(keywords, match, [whole]))[0, 9] == pytest.approx(0.6)
+    no_words = ranking.chunk_features(vector, _pool(keywords, None, [first]))
     assert no_words[0, 2:5].tolist() == [0, 0, 0] and no_words[0, 5] == pytest.approx(0.8)
 
 
 def test_a_chunk_missing_from_the_keyword_index_is_read_on_the_spot(keywords):
     vector = np.array([1.0, 0.0])
-    stray = ranking.Candidate("Fracture risk falls with vitamin D.", (35,), vector, vector[None, :], None, -1)
+    stray = _candidate(-1, "Fracture risk falls with vitamin D.", vector, ["Fracture risk falls with vitamin D."])
     match = keywords.match("vitamin fracture risk")
-    row = ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [stray])[0]
+    row = ranking.chunk_features(vector, _pool(keywords, match, [stray]))[0]
     assert row[2] == 0 and row[3] == 0  # not in the index: no BM25, no postings
     assert row[5] == pytest.approx(2.0)  # but its one sentence holds every query term
     assert row[7] == pytest.approx(row[3]) and row[8] == 0
@@ -115,23 +121,21 @@ def test_late_interaction_prefers_the_chunk_that_says_what_was_asked(tmp_path, m
     keywords.rebuild(["a", "b"], texts)
     embedder = Embedder(models_dir)
     vectors, sentences, pieces = embedder.embed_with_spans(texts, [[(0, len(t))] for t in texts])
-    candidates = [ranking.Candidate(t, (len(t),), v, s, token_vectors.expand(p), row)
+    candidates = [replace(_candidate(row, t, v, [t], token_vectors.expand(p)), sentence_vectors=s)
                   for row, (t, v, s, p) in enumerate(zip(texts, vectors, sentences, pieces))]
     question = "How many vessels did the keeper count?"
     query = embedder.embed_query(question)
     pieces = ranking.question_pieces(question, query)
     assert len(pieces) == len(query.tokens) - 5  # "How many ... did the ... ?" match anything
     match = keywords.match(question)
-    rows = ranking.features(query.vector, match, keywords.layout(), keywords.row_terms(), candidates,
-                            question_pieces=pieces)
+    rows = ranking.chunk_features(query.vector, _pool(keywords, match, candidates), question_pieces=pieces)
     late = [ranking.FEATURES.index("late_interaction"), ranking.FEATURES.index("late_interaction_weakest")]
     assert (rows[0, late] > rows[1, late]).all() and (rows[:, late[1]] <= rows[:, late[0]]).all()
     # A chunk of an index not yet given word-piece vectors neither wins nor loses by them.
-    older = ranking.Candidate(*astuple(candidates[1])[:4], None, 1)
-    mixed = ranking.features(query.vector, match, keywords.layout(), keywords.row_terms(), [candidates[0], older],
-                             question_pieces=pieces)
+    older = replace(candidates[1], token_vectors=None)
+    mixed = ranking.chunk_features(query.vector, _pool(keywords, match, [candidates[0], older]), question_pieces=pieces)
     assert mixed[1, late] == pytest.approx(mixed[0, late])
-    assert not ranking.features(query.vector, match, keywords.layout(), keywords.row_terms(), candidates)[:, late].any()
+    assert not ranking.chunk_features(query.vector, _pool(keywords, match, candidates))[:, late].any()
 
 
 def test_soft_features_credit_close_words_where_exact_ones_are_missing(tmp_path, models_dir):
@@ -140,25 +144,25 @@ def test_soft_features_credit_close_words_where_exact_ones_are_missing(tmp_path,
                                   "Harbour\nA boat sank in what the keeper called the storm of the century."])
     vector = np.array([1.0, 0.0])
     sentence = "The keeper counted 412 ships during the storm he named Wren."
-    ships = _candidate(keywords, 0, sentence, [0.6, 0.8], [sentence])
+    ships = _candidate(0, sentence, [0.6, 0.8], [sentence])
     match = keywords.match("How many boats did the keeper count?")
     assert match.words == ["boats", "keeper", "count"]
 
-    def named(*soft) -> dict[str, float]:
-        row = ranking.features(vector, match, keywords.layout(), keywords.row_terms(), [ships], *soft)[0]
+    def named(term_vectors: TermVectors | None = None) -> dict[str, float]:
+        row = ranking.chunk_features(vector, _pool(keywords, match, [ships]), term_vectors)[0]
         return dict(zip(ranking.FEATURES, row))
 
     exact = named()  # no word vectors: exact terms only
     assert exact["soft_coverage"] == pytest.approx(exact["coverage"])
     assert exact["soft_best_sentence"] == pytest.approx(exact["best_sentence"])
-    soft = named(keywords.words(), TermVectors(WordSimilarity(models_dir)))
+    soft = named(TermVectors(WordSimilarity(models_dir)))
     boats = match.idf[0] / match.idf.sum()  # "ships" stands in for "boats", most of the way
     assert exact["coverage"] + boats / 2 < soft["soft_coverage"] < exact["coverage"] + boats
     assert soft["soft_best_sentence"] - exact["best_sentence"] == pytest.approx(soft["soft_coverage"] - exact["coverage"])
     assert soft["coverage"] == exact["coverage"]
     match = keywords.match("What was the storm called?")  # a question word counts only as itself:
     assert match.words == ["what", "storm", "called"]  # though "named" is close to "called"
-    assert named(keywords.words(), TermVectors(WordSimilarity(models_dir)))["soft_coverage"] == pytest.approx(
+    assert named(TermVectors(WordSimilarity(models_dir)))["soft_coverage"] == pytest.approx(
         named()["coverage"])
 
 

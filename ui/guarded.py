@@ -45,7 +45,7 @@ class GuardedAssistant:
     def documents(self) -> list[dict]:
         """Catalog rows: path, kind, chunks, indexed_at, note."""
         with self._lock.reading():
-            return self.assistant.corpus.catalog.documents()
+            return self.assistant.documents()
 
     def status(self) -> dict:
         """Counts, model, store and failures."""
