@@ -2,12 +2,15 @@
 
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 ABSTAIN_TEXT = "The documents don't answer this."
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with its fused score and the raw scores behind it."""
+    """A retrieved chunk with its fused score, the raw scores behind it, and its sentences (spans into
+    the document, and their unit vectors) for the answerer, which then reads nothing again."""
 
     chunk_id: str
     path: str
@@ -17,6 +20,12 @@ class Passage:
     score: float
     dense: float = 0.0
     keyword: float = 0.0
+    sentences: tuple[tuple[int, int], ...] = ()
+    sentence_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    def sentence_texts(self) -> list[str]:
+        """The text of each sentence, cut from the passage by document offsets."""
+        return [self.text[s - self.start:e - self.start] for s, e in self.sentences]
 
     def to_dict(self) -> dict:
         """The public fields (the text is left to the document itself)."""

@@ -9,6 +9,7 @@ from index.corpus import Corpus
 from assistant.answer import ABSTAIN_TEXT, Answer, Citation, Passage
 from assistant.features import (QUESTION_FEATURES, SENTENCE_FEATURES, Candidate, QuestionTerms,
                                 question_features, sentence_features)
+from assistant.question import Question
 from assistant.scorer import load_scorers
 from assistant.word_similarity import WordSimilarity
 
@@ -26,8 +27,8 @@ class ExtractiveAnswerer:
     """Picks sentences verbatim, cites each by exact span, and abstains when evidence is missing.
 
     >>> answerer = ExtractiveAnswerer(corpus, WordSimilarity(models_dir), abstain_threshold=0.25, max_sentences=2)
-    >>> question = "How many operatives were expelled to the United States?"
-    >>> answerer.answer(question, QuestionTerms.parse(question), vector, passages).answer
+    >>> question = Question.read("How many operatives were expelled to the United States?", "", corpus.embed_query)
+    >>> answerer.answer(question, passages).answer
     'The expulsion of 37 operatives … [1]'
     """
 
@@ -45,7 +46,7 @@ class ExtractiveAnswerer:
     def choose(self, question: QuestionTerms, vector: np.ndarray, passages: list[Passage],
                max_sentences: int | None = None) -> Choice:
         """Score every candidate sentence; keep the best, and runners-up close enough to it."""
-        candidates = gather_candidates(self.corpus, passages)
+        candidates = gather_candidates(passages)
         rows = sentence_features(question, vector, candidates, self.similarity)
         probabilities = self.sentence_scorer.probabilities(rows)
         evidence = question_features(question, passages, rows, probabilities, self.similarity)
@@ -53,17 +54,16 @@ class ExtractiveAnswerer:
         picked = pick_sentences(probabilities, self.second_ratio, max_sentences or self.max_sentences)
         return Choice([candidates[i] for i in picked], [float(probabilities[i]) for i in picked], answerable)
 
-    def answer(self, question_text: str, question: QuestionTerms, vector: np.ndarray,
-               passages: list[Passage], max_sentences: int | None = None) -> Answer:
+    def answer(self, question: Question, passages: list[Passage], max_sentences: int | None = None) -> Answer:
         """An Answer quoting the chosen sentences in document order, or an abstention."""
-        choice = self.choose(question, vector, passages, max_sentences)
+        choice = self.choose(question.terms, question.embedded.vector, passages, max_sentences)
         if not choice.candidates or choice.answerable < self.abstain_threshold:
-            return Answer(question_text, ABSTAIN_TEXT, True, passages=passages, confidence=choice.answerable)
+            return Answer(question.text, ABSTAIN_TEXT, True, passages=passages, confidence=choice.answerable)
         picked = sorted(zip(choice.candidates, choice.probabilities), key=lambda cp: (cp[0].path, cp[0].start))
         citations = [Citation(n, c.path, c.start, c.end, c.text, p, self._location(c))
                      for n, (c, p) in enumerate(picked, 1)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return Answer(question_text, text, False, citations, passages, confidence=choice.answerable)
+        return Answer(question.text, text, False, citations, passages, confidence=choice.answerable)
 
     def _location(self, candidate: Candidate) -> str:
         document = self.corpus.document(candidate.path)
@@ -81,20 +81,15 @@ def pick_sentences(probabilities: np.ndarray, ratio: float, limit: int) -> list[
     return [i for i in order if probabilities[i] >= ratio * probabilities[order[0]]]
 
 
-def gather_candidates(corpus: Corpus, passages: list[Passage]) -> list[Candidate]:
+def gather_candidates(passages: list[Passage]) -> list[Candidate]:
     """Each distinct sentence of the passages, remembering the best-ranked passage it came from."""
-    chunks = corpus.chunks(p.chunk_id for p in passages)
-    vectors = corpus.sentence_vectors(p.chunk_id for p in passages)
     seen: dict[tuple[str, int], Candidate] = {}
     for rank, passage in enumerate(passages):
-        chunk = chunks.get(passage.chunk_id)
-        if chunk is None:
-            continue
-        texts = chunk.sentence_texts()
-        for i, ((start, end), text) in enumerate(zip(chunk.sentences, texts)):
-            key = (chunk.path, start)
+        texts, vectors = passage.sentence_texts(), passage.sentence_vectors
+        for i, ((start, end), text) in enumerate(zip(passage.sentences, texts)):
+            key = (passage.path, start)
             if key not in seen:
                 previous = texts[i - 1] if i else ""
-                seen[key] = Candidate(chunk.path, start, end, text, previous, vectors[chunk.id][i],
-                                      vectors[chunk.id][i - 1] if i else None, passage, rank)
+                seen[key] = Candidate(passage.path, start, end, text, previous, vectors[i],
+                                      vectors[i - 1] if i else None, passage, rank)
     return list(seen.values())

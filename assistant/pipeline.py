@@ -10,8 +10,8 @@ from index.leftovers import Leftovers
 
 from assistant.answer import ABSTAIN_TEXT, Answer
 from assistant.extractive import ExtractiveAnswerer
-from assistant.features import QuestionTerms
 from assistant.followup import context_for
+from assistant.question import Question
 from assistant.retriever import HybridRetriever
 from assistant.settings import Settings, UsageError
 from assistant.term_vectors import TermVectors
@@ -91,24 +91,23 @@ class Assistant:
             max_sentences: int | None = None) -> Answer:
         """Answer one question; `previous_questions` (oldest first) resolve follow-ups."""
         started = time.perf_counter()
-        question = self.validate(question)
-        context = context_for(question, list(previous_questions))
-        query = f"{question} {context}".strip()
-        corpus = self.corpus
-        embedded = corpus.embed_query(query)
-        passages = self.retriever.retrieve(query, top_k or self.settings.top_k, embedded)
+        question = self.question(self.validate(question), previous_questions)
+        passages = self.retriever.retrieve(question, top_k or self.settings.top_k)
         retrieved = time.perf_counter()
         if passages:
-            answer = self.answerer.answer(question, QuestionTerms.parse(question, context), embedded.vector,
-                                          passages, max_sentences)
+            answer = self.answerer.answer(question, passages, max_sentences)
         else:
-            answer = Answer(question, ABSTAIN_TEXT, True)
+            answer = Answer(question.text, ABSTAIN_TEXT, True)
         if answer.abstained:
-            answer.note = _abstention_note(question, indexed=bool(passages))
+            answer.note = _abstention_note(question.text, indexed=bool(passages))
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                              "total": (done - started) * 1000}
         return answer
+
+    def question(self, text: str, previous_questions: Sequence[str] = ()) -> Question:
+        """`text` read once for retrieval and answering; `previous_questions` (oldest first) resolve a follow-up."""
+        return Question.read(text, context_for(text, list(previous_questions)), self.corpus.embed_query)
 
     @property
     def retriever(self) -> HybridRetriever:

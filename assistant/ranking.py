@@ -20,7 +20,7 @@ from index.keyword_index import KeywordMatch, RowTerms, term_positions
 from index.model_files import shipped_file
 
 from assistant.term_vectors import TermVectors
-from assistant.terms import content_word_spans, is_question, stopwords as question_words
+from assistant.terms import is_question, stopwords as question_words
 from assistant.word_similarity import credit
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
@@ -77,11 +77,10 @@ def chunk_features(vector: np.ndarray, pool: CandidatePool, term_vectors: TermVe
     return rows
 
 
-def question_pieces(question: str, query: EmbeddedQuery) -> np.ndarray:
-    """The question's word-piece vectors that belong to content words ("who", "did" and "the" would
-    match some word-piece of any chunk); all of them when the question has no content word."""
-    words = content_word_spans(question)
-    keep = [i for i, (start, _) in enumerate(query.token_spans) if any(s <= start < e for s, e in words)]
+def question_pieces(query: EmbeddedQuery, content_spans: list[tuple[int, int]]) -> np.ndarray:
+    """The question's word-piece vectors that fall in its content words' spans ("who", "did" and "the"
+    would match some word-piece of any chunk); all of them when the question has no content word."""
+    keep = [i for i, (start, _) in enumerate(query.token_spans) if any(s <= start < e for s, e in content_spans)]
     return query.tokens[keep] if keep else query.tokens
 
 

@@ -4,12 +4,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.candidates import CandidateChunk
 from index.corpus import Corpus
 from index.document import Chunk
-from index.embedder import EmbeddedQuery
 
 from assistant import ranking
 from assistant.answer import Passage
+from assistant.question import Question
 from assistant.settings import FUSIONS
 from assistant.term_vectors import TermVectors
 
@@ -18,9 +19,14 @@ from assistant.term_vectors import TermVectors
 class Pool:
     """Candidate chunks of one question, with a row of ranking.FEATURES and the raw BM25 score of each."""
 
-    chunks: list[Chunk]
+    candidates: list[CandidateChunk]
     features: np.ndarray
     keyword: list[float]
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """The candidates' chunks."""
+        return [c.chunk for c in self.candidates]
 
 
 class HybridRetriever:
@@ -31,7 +37,7 @@ class HybridRetriever:
     min-max score mixing, dense and BM25 weighted 1 - keyword_weight : keyword_weight.
 
     >>> retriever = HybridRetriever(corpus, TermVectors(WordSimilarity(models_dir)), candidates=30)
-    >>> retriever.retrieve("How many operatives were expelled?", k=5)[0].path
+    >>> retriever.retrieve(Question.read("How many operatives were expelled?", "", corpus.embed_query), k=5)[0].path
     'sources/article.txt'
     """
 
@@ -45,35 +51,39 @@ class HybridRetriever:
         self.keyword_weight = keyword_weight
         self.fusion = fusion
 
-    def retrieve(self, query: str, k: int, embedded: EmbeddedQuery | None = None) -> list[Passage]:
-        """The k best passages for `query` (embedded already, or now), best first."""
-        embedded = embedded or self.corpus.embed_query(query)
+    def retrieve(self, question: Question, k: int) -> list[Passage]:
+        """The k best passages for the question, best first."""
         pool = max(self.candidates, k)
         if self.fusion == "mix":
-            return self._mixed(query, k, dict(self.corpus.search_dense(embedded.vector, pool)))
-        found = self.pool(query, embedded, pool)
-        scores = found.features @ ranking.weights(ranking.query_kind(query))
+            return self._mixed(question, k, dict(self.corpus.search_dense(question.embedded.vector, pool)))
+        found = self.pool(question, pool)
+        scores = found.features @ ranking.weights(question.kind)
         best = np.argsort(-scores, kind="stable")[:k]
         # Passage.score stays in [0, 1] as before (1 = the best of the pool), for the answerer's features.
         shown = _min_max(dict(enumerate(scores.tolist())))
-        return [Passage(c.id, c.path, c.start, c.end, c.text, shown[i], float(found.features[i, 0]), found.keyword[i])
-                for i in best for c in [found.chunks[i]]]
+        return [_passage(found.candidates[i].chunk, shown[i], float(found.features[i, 0]), found.keyword[i],
+                         found.candidates[i].sentence_vectors) for i in best]
 
-    def pool(self, query: str, embedded: EmbeddedQuery, size: int) -> Pool:
+    def pool(self, question: Question, size: int) -> Pool:
         """The `size` nearest chunks and the `size` best BM25 matches, with the ranking features of each."""
-        found = self.corpus.candidates(query, embedded.vector, size)
+        embedded = question.embedded
+        found = self.corpus.candidates(question.keyword_query, embedded.vector, size)
         features = ranking.chunk_features(embedded.vector, found, self.term_vectors,
-                                          ranking.question_pieces(query, embedded))
-        return Pool([c.chunk for c in found.candidates], features, found.keyword_scores())
+                                          ranking.question_pieces(embedded, question.content_spans))
+        return Pool(found.candidates, features, found.keyword_scores())
 
-    def _mixed(self, query: str, k: int, dense: dict[str, float]) -> list[Passage]:
-        keyword = dict(self.corpus.search_keywords(query, max(self.candidates, k)))
+    def _mixed(self, question: Question, k: int, dense: dict[str, float]) -> list[Passage]:
+        keyword = dict(self.corpus.search_keywords(question.keyword_query, max(self.candidates, k)))
         fused = _mix(_min_max(dense), _min_max(keyword), self.keyword_weight)
         best = sorted(fused, key=fused.get, reverse=True)[:k]
-        chunks = self.corpus.chunks(best)
-        return [Passage(cid, chunks[cid].path, chunks[cid].start, chunks[cid].end, chunks[cid].text,
-                        fused[cid], dense.get(cid, 0.0), keyword.get(cid, 0.0))
+        chunks, vectors = self.corpus.chunks(best), self.corpus.sentence_vectors(best)
+        return [_passage(chunks[cid], fused[cid], dense.get(cid, 0.0), keyword.get(cid, 0.0), vectors[cid])
                 for cid in best if cid in chunks]
+
+
+def _passage(chunk: Chunk, score: float, dense: float, keyword: float, sentence_vectors: np.ndarray) -> Passage:
+    return Passage(chunk.id, chunk.path, chunk.start, chunk.end, chunk.text, score, dense, keyword, chunk.sentences,
+                   sentence_vectors)
 
 
 def _min_max(scores: dict[str, float]) -> dict[str, float]:

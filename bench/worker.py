@@ -66,7 +66,8 @@ class Ours:
         """Document ids in order of their best passage among the first `depth` passages."""
         from evals.metrics import ranked_documents
 
-        return ranked_documents([(p.path, p.start, p.end) for p in self.assistant.retriever.retrieve(query, depth)])
+        question = self.assistant.question(query)
+        return ranked_documents([(p.path, p.start, p.end) for p in self.assistant.retriever.retrieve(question, depth)])
 
     def ask(self, query: str) -> str:
         """A full answer: retrieval, sentence choice, citations."""

@@ -117,7 +117,7 @@ def _score(record: EvalRecord, assistant: Assistant, ranker: HybridRetriever, de
            locator: EvidenceLocator) -> dict:
     answer = assistant.ask(record.question).to_dict()
     began = time.perf_counter()
-    ranking = [(p.path, p.start, p.end) for p in ranker.retrieve(record.question, depth)]
+    ranking = [(p.path, p.start, p.end) for p in ranker.retrieve(assistant.question(record.question), depth)]
     timings = {**answer["timings_ms"], "ranking": round((time.perf_counter() - began) * 1000, 2)}
     gold = locator.gold(record)
     scores = {name: round(value, 4) for name, value in score_question(answer, ranking, gold).items()}

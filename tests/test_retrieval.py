@@ -8,6 +8,7 @@ import pytest
 
 from assistant import ranking
 from assistant.retriever import HybridRetriever
+from assistant.terms import content_word_spans
 from assistant.term_vectors import TermVectors
 from assistant.word_similarity import WordSimilarity
 from index import token_vectors
@@ -125,7 +126,7 @@ def test_late_interaction_prefers_the_chunk_that_says_what_was_asked(tmp_path, m
                   for row, (t, v, s, p) in enumerate(zip(texts, vectors, sentences, pieces))]
     question = "How many vessels did the keeper count?"
     query = embedder.embed_query(question)
-    pieces = ranking.question_pieces(question, query)
+    pieces = ranking.question_pieces(query, content_word_spans(question))
     assert len(pieces) == len(query.tokens) - 5  # "How many ... did the ... ?" match anything
     match = keywords.match(question)
     rows = ranking.chunk_features(query.vector, _pool(keywords, match, candidates), question_pieces=pieces)
@@ -203,13 +204,13 @@ def test_query_kind_tells_questions_from_claims_and_keywords(query, kind):
 def test_retrieval_ranks_with_the_weights_of_the_query_kind(sample_assistant):
     retriever, orders = sample_assistant.retriever, set()
     for query in ("Who was expelled to the United States?", "Operatives expelled to the United States"):
-        embedded = sample_assistant.corpus.embed_query(query)
-        found = retriever.pool(query, embedded, 30)
+        question = sample_assistant.question(query)
+        found = retriever.pool(question, 30)
         by_kind = {kind: [found.chunks[i].id for i in np.argsort(-(found.features @ ranking.weights(kind)),
                                                                  kind="stable")]
                    for kind in ranking.QUERY_KINDS}
-        retrieved = retriever.retrieve(query, len(found.chunks), embedded)
-        assert [p.chunk_id for p in retrieved] == by_kind[ranking.query_kind(query)]
+        retrieved = retriever.retrieve(question, len(found.chunks))
+        assert [p.chunk_id for p in retrieved] == by_kind[ranking.query_kind(query)] == by_kind[question.kind]
         orders.add(tuple(by_kind["question"]) != tuple(by_kind["statement"]))
     assert True in orders  # the kinds' weights order these pools differently, so the check above can fail
 
@@ -217,7 +218,7 @@ def test_retrieval_ranks_with_the_weights_of_the_query_kind(sample_assistant):
 @pytest.mark.parametrize("fusion", ["learned", "mix"])
 def test_both_fusions_rank_the_answering_passage_first(sample_assistant, fusion):
     retriever = HybridRetriever(sample_assistant.corpus, sample_assistant.term_vectors, candidates=30, fusion=fusion)
-    passages = retriever.retrieve("How many operatives were expelled to the United States?", 3)
+    passages = retriever.retrieve(sample_assistant.question("How many operatives were expelled to the United States?"), 3)
     assert len(passages) == 3 and "37 operatives" in passages[0].text
     scores = [p.score for p in passages]
     assert scores == sorted(scores, reverse=True) and all(0.0 <= s <= 1.0 for s in scores) and scores[0] == 1.0
@@ -226,9 +227,11 @@ def test_both_fusions_rank_the_answering_passage_first(sample_assistant, fusion)
 
 def test_retrieval_returns_what_there_is(sample_assistant):
     corpus = sample_assistant.corpus
-    everything = HybridRetriever(corpus, sample_assistant.term_vectors, candidates=5).retrieve("security cooperation", 500)
+    everything = HybridRetriever(corpus, sample_assistant.term_vectors, candidates=5).retrieve(
+        sample_assistant.question("security cooperation"), 500)
     assert len(everything) == corpus.status()["chunks"] == len({p.chunk_id for p in everything})
-    foreign = HybridRetriever(corpus, sample_assistant.term_vectors).retrieve("¿Cuántos operativos fueron expulsados?", 2)
+    foreign = HybridRetriever(corpus, sample_assistant.term_vectors).retrieve(
+        sample_assistant.question("¿Cuántos operativos fueron expulsados?"), 2)
     assert len(foreign) == 2  # no shared words: dense alone still ranks
 
 

@@ -35,7 +35,7 @@ def scifact_slice(tmp_path_factory, models_dir):
 
 def _ndcg(assistant, records, fusion: str) -> float:
     retriever = HybridRetriever(assistant.corpus, assistant.term_vectors, 30, fusion=fusion)
-    scores = [ndcg_at(ranked_documents([(p.path, p.start, p.end) for p in retriever.retrieve(r.question, 30)]),
+    scores = [ndcg_at(ranked_documents([(p.path, p.start, p.end) for p in retriever.retrieve(assistant.question(r.question), 30)]),
                       r.relevant, 10) for r in records]
     return sum(scores) / len(scores)
 

@@ -161,18 +161,17 @@ def _labels(probe: Probe, candidates: list) -> np.ndarray:
 
 def build_example(probe: Probe, similarity: WordSimilarity) -> Example | None:
     """Retrieve as the product does and label the candidate sentences; None when unusable."""
-    corpus = probe.assistant.corpus
-    embedded = corpus.embed_query(probe.question)
-    passages = probe.assistant.retriever.retrieve(probe.question, 40 if probe.exclude_prefix else TOP_K, embedded)
+    question = probe.assistant.question(probe.question)
+    passages = probe.assistant.retriever.retrieve(question, 40 if probe.exclude_prefix else TOP_K)
     if probe.exclude_prefix:
         passages = [p for p in passages if not p.path.startswith(probe.exclude_prefix)][:TOP_K]
-    candidates = gather_candidates(corpus, passages)
+    candidates = gather_candidates(passages)
     labels = _labels(probe, candidates)
     if probe.answerable and not labels.any() and not probe.exclude_prefix:
         return None  # retrieval missed the answer: neither a clean positive nor a true negative
-    terms = QuestionTerms.parse(probe.question)
-    return Example(probe.source, probe.split, sentence_features(terms, embedded.vector, candidates, similarity), labels,
-                   passages, terms, bool(labels.any()))
+    return Example(probe.source, probe.split,
+                   sentence_features(question.terms, question.embedded.vector, candidates, similarity), labels,
+                   passages, question.terms, bool(labels.any()))
 
 
 def fit(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], weights: np.ndarray | None = None

@@ -62,7 +62,7 @@ def collect(assistant: Assistant, dataset: datasets.Dataset) -> list[Question]:
     """Every question's pool, as the retriever builds it at answer time."""
     questions = []
     for question, gold in dataset.questions:
-        found = assistant.retriever.pool(question, assistant.corpus.embed_query(question), POOL)
+        found = assistant.retriever.pool(assistant.question(question), POOL)
         documents = [doc_id(c.path) for c in found.chunks]
         names = list(dict.fromkeys(documents))
         number = {n: i for i, n in enumerate(names)}
