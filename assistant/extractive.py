@@ -67,12 +67,7 @@ class ExtractiveAnswerer:
 
     def _location(self, candidate: Candidate) -> str:
         document = self.corpus.document(candidate.path)
-        if document is None:
-            return ""
-        page = document.page_of(candidate.start)
-        if page is not None:
-            return f"page {page}"
-        return f"line {document.text.count(chr(10), 0, candidate.start) + 1}"
+        return document.location(candidate.start) if document else ""
 
 
 def pick_sentences(probabilities: np.ndarray, ratio: float, limit: int) -> list[int]:

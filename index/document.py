@@ -25,6 +25,11 @@ class Document:
                 page = number
         return page + 1
 
+    def location(self, offset: int) -> str:
+        """Where `offset` is, as a reader finds it: 'page 3' in a document with pages, else 'line 12'."""
+        page = self.page_of(offset)
+        return f"page {page}" if page is not None else f"line {self.text.count(chr(10), 0, offset) + 1}"
+
 
 @dataclass(frozen=True)
 class Chunk:

@@ -36,14 +36,6 @@ def placeholder_html() -> str:
             "the passage it quotes, highlighted in its document.</p></div>")
 
 
-def location_of(document: Document | None, offset: int) -> str:
-    """'page 3' for paged documents, else 'line 12'."""
-    if document is None:
-        return ""
-    page = document.page_of(offset)
-    return f"page {page}" if page is not None else f"line {document.text.count(chr(10), 0, offset) + 1}"
-
-
 def source_html(span: Span, document: Document | None) -> str:
     """The span with its surrounding text, and a button to open the whole document there."""
     changed = _changed(span, document)
@@ -89,7 +81,7 @@ def _changed(span: Span, document: Document | None) -> str:
 
 def _frame(span: Span, document: Document | None, body: str, warning: str, action: str = "",
            whole: bool = False) -> str:
-    location = span.location or location_of(document, span.start)
+    location = span.location or (document.location(span.start) if document else "")
     details = " · ".join(part for part in (location, f"characters {span.start:,}–{span.end:,}") if part)
     warn = f'<p class="fn-warning">{escape(warning)}</p>' if warning else ""
     score = f'<span class="fn-muted">score {span.score:.2f}</span>'
