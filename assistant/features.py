@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import Passage
-from assistant.terms import content_terms, content_words, question_type, type_signals, weighted_terms, words
+from assistant.terms import answer_type, content_terms, content_words, type_signals, weighted_terms, words
 from assistant.word_similarity import WordSimilarity
 from index.vectors import unit
 
@@ -58,7 +58,7 @@ class QuestionTerms:
         weighted = {t: (0.5 * w, word) for t, (w, word) in weighted_terms(context).items()}
         weighted.update(weighted_terms(question))
         return cls(question, {t: w for t, (w, _) in weighted.items()}, {t: word for t, (_, word) in weighted.items()},
-                   set(zip(terms, terms[1:])), question_type(question), set(words(question + " " + context)))
+                   set(zip(terms, terms[1:])), answer_type(question), set(words(question + " " + context)))
 
     def soft_coverage(self, present: set[str], text: str, similarity: WordSimilarity) -> float:
         """Weighted share of terms present, with absent ones credited for close synonyms in `text`."""

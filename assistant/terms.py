@@ -85,7 +85,7 @@ def is_question(query: str) -> bool:
     return query.rstrip().endswith("?") or bool(_ASKING.match(query))
 
 
-def question_type(question: str) -> str:
+def answer_type(question: str) -> str:
     """Coarse expected answer type: number, date, person, place or other."""
     lowered = question.lower()
     for kind, pattern in _TYPE_PATTERNS:

@@ -1,6 +1,6 @@
 """What the web Evals tab calls: list sets and runs, run a set with progress, read a run, save a chat answer.
 
->>> run = run_eval(Path("evals/sets/sample.jsonl"), settings, progress=lambda stage, done, total: ...)
+>>> run = run_set(Path("evals/sets/sample.jsonl"), settings, progress=lambda stage, done, total: ...)
 >>> run.metrics["answer_correct"], question_rows(run)[0]["id"], run.report
 >>> save_answer(Path("evals/sets/mine.jsonl"), answer.to_dict(), answers=["37"])
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 from assistant.settings import Settings, UsageError
 
 from evals.evalset import EvalRecord, append_record
-from evals.runner import run_set as run_eval
+from evals.runner import run_set
 from evals.runs import Run, failing_first, load_run
 
 SETS_DIR = Path(__file__).resolve().parent / "sets"
@@ -20,7 +20,7 @@ SETS_DIR = Path(__file__).resolve().parent / "sets"
 ROW_METRICS = ("answer_correct", "citation_precision", "citation_recall", "hit@5", "ndcg@10")
 
 __all__ = ["SETS_DIR", "Run", "answer_of", "list_runs", "list_sets", "load_run", "question_rows", "record_from_answer",
-           "run_eval", "save_answer"]
+           "run_set", "save_answer"]
 
 
 def list_sets(folder: Path = SETS_DIR) -> list[Path]:

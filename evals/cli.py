@@ -39,11 +39,11 @@ def add_eval_commands(commands: argparse._SubParsersAction, settings_flags: argp
     importing.add_argument("--split", help="beir: which qrels/SPLIT.tsv (default: the only one)")
     importing.add_argument("--counterfactual", action="store_true", default=None,
                            help="rgb: add the counterfactual (positive_wrong) snippets to the corpus")
-    parser.set_defaults(run=run_eval)
+    parser.set_defaults(run=run_eval_command)
 
 
-def run_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Dispatch on the first positional."""
+def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`footnote eval …`: dispatch on the first positional."""
     if args.target == "compare":
         if len(args.rest) != 2:
             raise UsageError("compare needs two run folders: footnote eval compare RUN_A RUN_B")

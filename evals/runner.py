@@ -121,14 +121,14 @@ def _score(record: EvalRecord, assistant: Assistant, ranker: HybridRetriever, de
     timings = {**answer["timings_ms"], "ranking": round((time.perf_counter() - began) * 1000, 2)}
     gold = locator.gold(record)
     scores = {name: round(value, 4) for name, value in score_question(answer, ranking, gold).items()}
-    return {"id": record.id, "question": record.question, "type": question_type(record),
+    return {"id": record.id, "question": record.question, "type": record_type(record),
             "answer": answer, "scores": scores, "score": primary_score(scores),
             "rank": evidence_rank(ranking, gold) if gold.located or gold.relevant else None,
             "unanswerable": not record.answerable, "gold": _gold_view(record, gold, locator),
             "timings_ms": timings}
 
 
-def question_type(record: EvalRecord) -> str:
+def record_type(record: EvalRecord) -> str:
     """The record's own type, else a coarse one read off the question ("who", "how many", "yes/no"…)."""
     if record.type:
         return record.type

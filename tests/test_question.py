@@ -7,7 +7,7 @@ from index import keyword_index
 
 QUESTION = "How many operatives were expelled to the United States?"
 # Every function that reads a question's text, where the modules that call it look it up.
-READERS = [(features, "content_terms"), (features, "weighted_terms"), (features, "question_type"), (features, "words"),
+READERS = [(features, "content_terms"), (features, "weighted_terms"), (features, "answer_type"), (features, "words"),
            (ranking, "is_question"), (followup, "content_terms"), (question_module, "indexed_words"),
            (question_module, "content_word_spans"), (keyword_index, "indexed_words"), (terms, "content_terms")]
 

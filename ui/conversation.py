@@ -8,7 +8,6 @@ Turn = dict
 
 # A marker, any punctuation right after it, then the space where the next sentence starts.
 _AFTER_MARKER = re.compile(r"\[\d+\][.,;:!?)\]]*(\s+)")
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def previous_questions(turns: list[Turn]) -> list[str]:
@@ -24,11 +23,6 @@ def sentences(answer_text: str) -> list[str]:
         parts.append(text[start:match.start(1)])
         start = match.end(1)
     return [part for part in parts + [text[start:]] if part]
-
-
-def marker_numbers(text: str) -> list[int]:
-    """The n of every [n] in the text, in order."""
-    return [int(n) for n in _MARKER.findall(text)]
 
 
 def citation(turns: list[Turn], turn: int, n: int) -> dict | None:

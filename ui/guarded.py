@@ -5,7 +5,7 @@ from pathlib import Path
 
 from assistant.answer import Answer
 from assistant.pipeline import Assistant
-from evals.api import Run, run_eval
+from evals.api import Run, run_set
 from evals.runner import Progress as EvalProgress
 from index.corpus import IngestReport, Progress
 from index.document import Document
@@ -60,7 +60,7 @@ class GuardedAssistant:
         that folder into its own collection; it still holds the lock shared, so uploads wait for it.
         """
         with self._lock.reading():
-            return run_eval(set_path, self.settings, corpus=corpus, limit=limit, progress=progress,
+            return run_set(set_path, self.settings, corpus=corpus, limit=limit, progress=progress,
                             assistant=None if corpus else self.assistant)
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
