@@ -30,10 +30,12 @@ run: install
 test: install browser
 	$(PY) -m pytest -q -p no:cacheprovider
 
-# Footnote vs the llama-index peer (bench/results/latest.{json,md}), then the web page's first answer.
+# Footnote vs the llama-index peer (bench/results/latest.{json,md}), then the web page's first answer,
+# then docs/performance.md rendered from both.
 bench: install browser
 	$(PY) bench/run.py
 	$(PY) bench/ui_first_answer.py --out bench/results/ui_first_answer.json
+	$(PY) bench/performance_page.py
 
 # Rebuild every shipped weight file from the dev splits in ../shared/evalsets (training/__main__.py lists the steps).
 train: install

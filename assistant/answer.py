@@ -1,4 +1,4 @@
-"""The Answer contract (DESIGN.md §2): answer text with [n] markers and the exact spans they cite."""
+"""The Answer contract (docs/how-it-works.md): answer text with [n] markers and the exact spans they cite."""
 
 from dataclasses import asdict, dataclass, field
 
@@ -64,7 +64,7 @@ class Answer:
     note: str = ""
 
     def to_dict(self) -> dict:
-        """The Answer JSON of DESIGN.md §2 (plus `confidence` and an optional `note`)."""
+        """The Answer JSON of docs/how-it-works.md (with `confidence` and an optional `note`)."""
         data = {"question": self.question, "answer": self.answer, "abstained": self.abstained,
                 "citations": [c.to_dict() for c in self.citations],
                 "passages": [p.to_dict() for p in self.passages],

@@ -18,7 +18,7 @@ def _setting(default, help: str, **extra):
 
 @dataclass(frozen=True)
 class Settings:
-    """Every knob Footnote has, each documented; `footnote --help` and the README list them."""
+    """Every knob Footnote has, each documented; `footnote --help` and docs/configuration.md list them."""
 
     data_dir: Path = _setting(Path(".footnote"), "Folder for the index, catalog and exported models.")
     models_dir: Path | None = _setting(None, "Where the ONNX export of the embedding model is cached; unset = data_dir/models.")

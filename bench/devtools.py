@@ -17,7 +17,7 @@ from pathlib import Path
 from websockets.sync.client import ClientConnection, connect
 
 CHROMIUM = "/usr/bin/chromium"
-# DESIGN.md §3: no GPU, no background traffic, no first-run work (the browser tests start it the same way).
+# No GPU, no background traffic, no first-run work (tests/ui_browser.py starts the browser tests' Chromium with these too).
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 # Resolves with the page clock once `selector` matches; a MutationObserver, not polling.

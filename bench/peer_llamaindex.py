@@ -37,7 +37,7 @@ OVERFETCH = 3
 COLLECTION = "peer_chunks"
 META_FILE = "peer_meta.json"
 LATENCY_K = 10
-# Upstream sentence-transformers/all-MiniLM-L6-v2 bytes (DESIGN.md section 3).
+# Upstream sentence-transformers/all-MiniLM-L6-v2 bytes (the ones index/model_files.py checks too).
 MODEL_SHA256 = {
     "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
     "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",

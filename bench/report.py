@@ -92,16 +92,8 @@ def markdown(summary: dict[str, Any]) -> str:
     for corpus, metric in ROWS:
         cells = [ours[corpus].get(metric), peer[corpus].get(metric), variants["dense"][corpus].get(metric),
                  variants["hybrid"][corpus].get(metric), summary["ratios"][corpus].get(metric)]
-        lines.append(f"| {corpus} | {metric} | " + " | ".join(_cell(c) for c in cells) + " |")
-    sci = ours["scifact"]
-    extra = []
-    if "fp32_ndcg@10" in sci:
-        extra.append(f"fp32 reference: SciFact nDCG@10 {sci['fp32_ndcg@10']}, "
-                     f"{sci['fp32_ingest_chunks_per_s']} chunks/s.")
-    if sci.get("int8_limit_share") is not None:
-        extra.append(f"Ingest reaches {sci['int8_limit_share']:.0%} of the two cores' int8 limit "
-                     f"({sci['wordpieces_per_chunk']} word-pieces a chunk).")
-    lines += ["", *extra, "", "| goal | measured | target | met |", "|---|---:|---:|:---:|"]
+        lines.append(f"| {corpus} | {metric} | " + " | ".join(cell(c) for c in cells) + " |")
+    lines += ["", *notes(summary), "", "| goal | measured | target | met |", "|---|---:|---:|:---:|"]
     lines += [f"| {g['goal']} | {g['value']} | {g['target']} | {'yes' if g['met'] else 'no'} |" for g in summary["goals"]]
     meta = summary["meta"]
     lines += ["", f"Run {meta['started']}, {meta['minutes']} min{', quick' if meta['quick'] else ''}; "
@@ -109,7 +101,20 @@ def markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _cell(value: Any) -> str:
+def notes(summary: dict[str, Any]) -> list[str]:
+    """Sentences under the table: the fp32 reference, and how close ingest comes to the hardware's limit."""
+    sci, lines = summary["ours"]["scifact"], []
+    if "fp32_ndcg@10" in sci:
+        lines.append(f"fp32 reference: SciFact nDCG@10 {sci['fp32_ndcg@10']}, "
+                     f"{sci['fp32_ingest_chunks_per_s']} chunks/s.")
+    if sci.get("int8_limit_share") is not None:
+        lines.append(f"Ingest reaches {sci['int8_limit_share']:.0%} of the two cores' int8 limit "
+                     f"({sci['wordpieces_per_chunk']} word-pieces a chunk).")
+    return lines
+
+
+def cell(value: Any) -> str:
+    """A table cell: four significant digits, '–' when there is no figure."""
     if value is None:
         return "–"
     return f"{value:,.4g}" if isinstance(value, float) else str(value)

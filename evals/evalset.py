@@ -1,4 +1,4 @@
-"""The eval-set file (JSONL, DESIGN.md §2): read with line-numbered errors, write, sample, append."""
+"""The eval-set file (JSONL, docs/evals.md): read with line-numbered errors, write, sample, append."""
 
 import hashlib
 import json

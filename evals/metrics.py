@@ -1,4 +1,4 @@
-"""The metrics of DESIGN.md §2, per question and over a run; a metric that doesn't apply is left out."""
+"""The metrics of docs/evals.md, per question and over a run; a metric that doesn't apply is left out."""
 
 import math
 from collections.abc import Mapping, Sequence
@@ -13,7 +13,7 @@ HIT_KS = (1, 5, 10)
 RANKING_DEPTH = 10  # passages ranked for hit@k and mrr@10
 DOCUMENT_DEPTH = 100  # documents ranked for recall@100 when a set has qrels
 SHORT_ANSWER_WORDS = 10  # token F1 only means something against short gold answers
-# Order of metrics.json and of every table; names are DESIGN.md §2's.
+# Order of metrics.json and of every table; names as docs/evals.md defines them.
 METRICS = (*(f"hit@{k}" for k in HIT_KS), "mrr@10", "ndcg@10", "recall@100", "answer_correct", "f1",
            "citation_precision", "citation_recall", "abstain_precision", "abstain_recall",
            "latency_ms_p50", "latency_ms_p95")

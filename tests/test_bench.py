@@ -1,5 +1,6 @@
 """The benchmark's bookkeeping: which peer variant counts, ratios, goal checks, and cut-down datasets."""
 
+import json
 import sys
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,7 @@ from tests.conftest import EVALSETS, ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 
 import corpora  # noqa: E402
+import performance_page  # noqa: E402
 import report  # noqa: E402
 
 
@@ -57,3 +59,35 @@ def test_a_quick_dataset_keeps_every_relevant_document():
     kept = {doc_id for doc_id, _, _ in small.docs}
     assert len(small.questions) == 5 and len(kept) >= 20
     assert all(set(gold) <= kept for _, gold in small.questions)
+
+
+FIXTURE = ROOT / "tests" / "fixtures" / "bench-results"  # the README's figures of the 2026-11-29 21:08 run
+
+
+def test_the_performance_page_is_rendered_from_the_results():
+    page = performance_page.render(FIXTURE)
+    assert "<!-- figures" not in page and page.startswith("# Performance")
+    assert "Run of 2026-11-29 21:08, 26.9 min, a full run" in page
+    assert "| SciFact dev | nDCG@10 | **0.7564** | 0.719 | 0.688 | 0.719 | 1.052 |" in page
+    assert "| sample article | cold start to first printed answer, s (median) | **1.2** | 5.9 |" in page
+    assert "Every goal is met in this run." in page and "| SQuAD-open hit@1 >= 0.85 | 0.853 | 0.85 | yes |" in page
+    assert "**first answer 0.82 s after ready** (median of 5)" in page
+
+
+def test_a_quick_run_with_a_missed_goal_and_no_web_page_run_says_so(tmp_path):
+    summary = json.loads((FIXTURE / "latest.json").read_text())
+    summary["meta"].update(quick=True, load_before="1.50 1.20 1.00", load_after="1.90 1.40 1.10")
+    summary["goals"][0]["met"] = False
+    (tmp_path / "latest.json").write_text(json.dumps(summary))
+    page = performance_page.render(tmp_path)
+    assert "a quick smoke run" in page and "load average 1.50 1.20 1.00 before, 1.90 1.40 1.10 after" in page
+    assert "Goals missed in this run: SciFact nDCG@10 >= 0.75." in page
+    assert "No web page run in `bench/results/` yet" in page
+
+
+def test_the_committed_performance_page_is_the_generators_output_not_typed_by_hand():
+    committed = (ROOT / "docs" / "performance.md").read_text()
+    prose = [line for line in performance_page.TEMPLATE.read_text().splitlines() if not line.startswith("<!-- figures")]
+    lines = iter(committed.splitlines())
+    assert all(any(line == page_line for page_line in lines) for line in prose)  # every template line, in order
+    assert "| goal | measured | target | met |" in committed  # and the figures in between

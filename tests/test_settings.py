@@ -10,8 +10,8 @@ from assistant.settings import Settings, env_name
 from tests.conftest import ROOT
 
 
-def test_every_setting_is_documented_in_the_readme_and_the_help():
-    readme = (ROOT / "README.md").read_text()
+def test_every_setting_is_documented_in_the_configuration_page_and_the_help():
+    readme = (ROOT / "docs" / "configuration.md").read_text()
     help_text = build_parser()._subparsers._group_actions[0].choices["ask"].format_help()
     for f in fields(Settings):
         assert f.metadata["help"], f.name

@@ -111,7 +111,7 @@ def _api(service: GuardedAssistant, turns: gr.State, top_k: gr.Slider, max_sente
         api_export, api_reset = gr.Button("export"), gr.Button("reset")
 
     def ask(question: str, conversation: list, top_k: float, max_sentences: float) -> tuple[dict, list]:
-        """The Answer JSON of DESIGN.md §2; earlier questions of this client session resolve follow-ups."""
+        """The Answer JSON (docs/how-it-works.md); earlier questions of this client session resolve follow-ups."""
         return handlers.api_ask(service, question, conversation, top_k, max_sentences)
 
     api_question.submit(ask, [api_question, turns, top_k, max_sentences], [api_answer, turns], api_name="ask",
