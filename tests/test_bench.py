@@ -61,6 +61,34 @@ def test_a_quick_dataset_keeps_every_relevant_document():
     assert all(set(gold) <= kept for _, gold in small.questions)
 
 
+def test_the_bare_devtools_driver_waits_for_an_element_a_page_adds_later(tmp_path):
+    """The first-answer benchmark's browser: it must see what the page shows, when it shows it."""
+    import devtools
+    from tests.ui_browser import CHROMIUM
+
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+    (tmp_path / "index.html").write_text("<textarea id=box></textarea><script>setTimeout(() => "
+                                         "document.body.insertAdjacentHTML('beforeend', '<p class=late>hi</p>'), 300)"
+                                         "</script>")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        Thread(target=server.serve_forever, daemon=True).start()
+        browser = devtools.Chromium()
+        try:
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+            page.wait_for("#box")
+            assert page.evaluate("document.querySelector('p.late')") is None
+            page.wait_for("p.late", timeout_s=10)
+            assert page.evaluate("document.querySelector('p.late').textContent") == "hi"
+            with pytest.raises(RuntimeError):
+                page.evaluate("no_such_name")
+        finally:
+            browser.close()
+            server.shutdown()
+
+
 FIXTURE = ROOT / "tests" / "fixtures" / "bench-results"  # the README's figures of the 2026-11-29 21:08 run
 
 
