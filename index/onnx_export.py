@@ -30,17 +30,17 @@ def onnx_model_path(model_dir: Path, cache_dir: Path, precision: str) -> Path:
     """Path of the ONNX file for `precision` ("fp32" or "int8"), exporting it on first use."""
     fp32 = cache_dir / f"{model_name('fp32')}.onnx"
     target = cache_dir / f"{model_name(precision)}.onnx"
-    if not _is_intact(target):
+    if not is_intact(target):
         verify_model_dir(model_dir)
         cache_dir.mkdir(parents=True, exist_ok=True)
-        if not _is_intact(fp32):
+        if not is_intact(fp32):
             _export(model_dir, fp32)
         if precision == "int8":
-            _quantize(fp32, target)
+            quantize(fp32, target)
     return target
 
 
-def _is_intact(path: Path) -> bool:
+def is_intact(path: Path) -> bool:
     """True when the file exists and matches the hash recorded when it was written."""
     stamp = path.with_suffix(".sha256.json")
     if not (path.is_file() and stamp.is_file()):
@@ -69,21 +69,31 @@ def _export(model_dir: Path, target: Path) -> None:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
-    # The tracer's warnings and the weight-loading bar are about this one-time export, not the
-    # user's documents: the graph is checked by its fusion below and by the embedding tests.
+    # The weight-loading bar and warnings are about this one-time export, not the user's documents.
     transformers_logging.disable_progress_bar()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # Eager attention exports the classic BERT pattern that the optimizer fuses into one Attention op.
-        model = LastHiddenState(AutoModel.from_pretrained(str(model_dir), local_files_only=True,
-                                                          attn_implementation="eager").eval())
+        model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager")
+    export_graph(LastHiddenState(model.eval()), target, "last_hidden_state", {0: "batch", 1: "tokens"})
+
+
+def export_graph(module, target: Path, output: str, output_axes: dict[int, str]) -> None:
+    """Trace a BERT-shaped torch module (input_ids, attention_mask, token_type_ids → `output`) to a
+    fused ONNX graph at `target`, stamped with its hash. The module must use eager attention."""
+    import torch
+
+    # The tracer's warnings are about this one-time export, not the user's documents: the graph is
+    # checked by its fusion below and by the tests of what runs it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         sample = tuple(torch.ones(2, 16, dtype=torch.long) for _ in INPUTS)
-        axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+        axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {output: output_axes}
         exported = target.with_suffix(".export.onnx")
         with torch.no_grad():
             torch.onnx.export(
-                model, sample, str(exported), input_names=list(INPUTS),
-                output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False,
+                module, sample, str(exported), input_names=list(INPUTS),
+                output_names=[output], dynamic_axes=axes, opset_version=17, dynamo=False,
             )
     _fuse(exported, target)
     exported.unlink()
@@ -104,7 +114,8 @@ def _fuse(source: Path, target: Path) -> None:
     os.replace(partial, target)
 
 
-def _quantize(source: Path, target: Path) -> None:
+def quantize(source: Path, target: Path) -> None:
+    """Weights to int8 (per-channel), activations quantized on the fly; the result stamped with its hash."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
