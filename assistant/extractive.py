@@ -10,8 +10,23 @@ from assistant.answer import ABSTAIN_TEXT, Answer, Citation, Passage
 from assistant.features import (QUESTION_FEATURES, SENTENCE_FEATURES, Candidate, QuestionTerms,
                                 question_features, sentence_features)
 from assistant.question import Question
+from assistant.quotable import is_quotable
 from assistant.scorer import load_scorers
 from assistant.word_similarity import WordSimilarity
+
+
+SHORTLIST = 8  # candidates the verifier reads, the first pass's best quotable ones
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Every candidate sentence of the passages with its first-pass features and probability, and
+    the shortlist (indices, best first) of quotable ones a closer reading may look at."""
+
+    candidates: list[Candidate]
+    features: np.ndarray
+    probabilities: np.ndarray
+    shortlist: list[int]
 
 
 @dataclass(frozen=True)
@@ -43,12 +58,20 @@ class ExtractiveAnswerer:
         self.answerable_scorer = scorers["answerable"].expecting(QUESTION_FEATURES)
         self.second_ratio = scorers["second_ratio"]
 
-    def choose(self, question: QuestionTerms, vector: np.ndarray, passages: list[Passage],
-               max_sentences: int | None = None) -> Choice:
-        """Score every candidate sentence; keep the best, and runners-up close enough to it."""
+    def read(self, question: QuestionTerms, vector: np.ndarray, passages: list[Passage]) -> Reading:
+        """Score every candidate sentence with the first-pass scorer and shortlist the best quotable ones."""
         candidates = gather_candidates(passages)
         rows = sentence_features(question, vector, candidates, self.similarity)
         probabilities = self.sentence_scorer.probabilities(rows)
+        order = np.argsort(-probabilities, kind="stable")
+        shortlist = [int(i) for i in order if is_quotable(candidates[i].text)][:SHORTLIST]
+        return Reading(candidates, rows, probabilities, shortlist)
+
+    def choose(self, question: QuestionTerms, vector: np.ndarray, passages: list[Passage],
+               max_sentences: int | None = None) -> Choice:
+        """Score every candidate sentence; keep the best, and runners-up close enough to it."""
+        reading = self.read(question, vector, passages)
+        candidates, rows, probabilities = reading.candidates, reading.features, reading.probabilities
         evidence = question_features(question, passages, rows, probabilities, self.similarity)
         answerable = float(self.answerable_scorer.probabilities(evidence[None, :])[0])
         picked = pick_sentences(probabilities, self.second_ratio, max_sentences or self.max_sentences)

@@ -1,0 +1,33 @@
+"""Headings, bylines, datelines and contents lines are told apart from sentences, which alone may be quoted."""
+
+import pytest
+
+from assistant.quotable import is_quotable, line_kind
+from index.sentences import split_sentences
+from tests.conftest import SAMPLE_ARTICLE
+
+
+@pytest.mark.parametrize("line, kind", [
+    ("Washington’s Perception and Diplomatic Recognition", "heading"),
+    ("Future Targets: From Narcos to Accomplices", "heading"),
+    ("2018 Winter Olympics - Medal Tracker.", "heading"),
+    ("The Independent - Life and Style, 2023-10-16", "dateline"),
+    ("Published March 3, 2021 by Reuters", "dateline"),
+    ("By John Smith and Jane Doe", "byline"),
+    ("Chapter 3 ........ 45", "contents"),
+    ("1.2 Background and Motivation", "contents"),
+    ("NFL", "fragment"),
+    ("He won.", "sentence"),
+    ("Discover more from Riviera Maya News & Events", "sentence"),
+    ("The Denver Broncos defeated the Carolina Panthers 24–10 to earn their third Super Bowl title.", "sentence"),
+])
+def test_line_kinds(line: str, kind: str) -> None:
+    assert line_kind(line) == kind
+
+
+def test_the_sample_articles_headings_are_the_only_lines_not_quoted() -> None:
+    text = SAMPLE_ARTICLE.read_text()
+    refused = [text[s:e] for s, e in split_sentences(text) if not is_quotable(text[s:e])]
+    assert refused == ["Unprecedented Extraditions Mark New Phase in Bilateral Security Cooperation",
+                       "High-Impact Operations Intensify", "Washington’s Perception and Diplomatic Recognition",
+                       "Future Targets: From Narcos to Accomplices"]
