@@ -74,3 +74,13 @@ def test_sentence_splitter_keeps_abbreviations_and_headlines():
     sentences = [text[s:e] for s, e in split_sentences(text)]
     assert sentences == ["Headline Without Stop", "He met Mr. Smith at the U.S. Department of State.",
                          "Then he left!", "\"Why?\" she asked."]
+
+
+@pytest.mark.timeout(60)  # a guard, not a measurement: linear takes well under a second, quadratic hours
+@pytest.mark.parametrize("line, count, last", [
+    ("The ship left the harbour at dawn. " * 60_000, 60_000, "The ship left the harbour at dawn."),  # 2 MB
+    ("." * 1_000_000 + " and then nothing", 1, "." * 1_000_000 + " and then nothing"),  # end marks that end nothing
+])
+def test_splitting_one_long_line_takes_linear_time(line, count, last):
+    spans = split_sentences(line)
+    assert len(spans) == count and line[spans[-1][0]:spans[-1][1]] == last
