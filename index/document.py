@@ -50,3 +50,8 @@ class Chunk:
 
 class LoadError(Exception):
     """A file that cannot be indexed; the message says why in one line."""
+
+
+def too_much_text(limit: int) -> LoadError:
+    """The error for text found running past `limit` characters while it is read."""
+    return LoadError(f"the text is over the limit of {limit:,} characters for one document")

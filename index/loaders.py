@@ -1,13 +1,21 @@
 """Reads .txt, .md, .html, .pdf and .docx files into Documents of plain text."""
 
 import hashlib
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
 
-from index.document import Document, LoadError
+from index.document import Document, LoadError, too_much_text
+from index.docx_text import read_docx
+from index.encodings import decode_text
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = 50 * 2**20
+# Characters one document may hold (about 12,000 pages): a small .docx or PDF can inflate to far
+# more text than its size suggests, so the text is measured as it is read, not only the file.
+MAX_TEXT_CHARS = 25_000_000
+# XML a .docx may inflate to on the way to that text (its markup is several times the text).
+MAX_DOCX_XML_BYTES = 256 * 2**20
 
 
 def supported_suffixes() -> tuple[str, ...]:
@@ -20,41 +28,41 @@ def load_document(path: Path, display_path: str) -> Document:
     suffix = path.suffix.lower()
     if suffix not in _READERS:
         raise LoadError(f"unsupported file type {suffix or '(none)'}")
+    if (size := path.stat().st_size) > MAX_FILE_BYTES:  # before reading a byte of it
+        raise LoadError(f"the file is {megabytes(size)}; the limit is {megabytes(MAX_FILE_BYTES)}")
     data = path.read_bytes()
     if not data.strip():
         raise LoadError("empty file: nothing to index")
-    if len(data) > MAX_FILE_BYTES:
-        raise LoadError(f"file is {len(data) // 2**20} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
     text, title, pages, note = _READERS[suffix](data)
+    if len(text) > MAX_TEXT_CHARS:
+        raise LoadError(f"the text is {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,} for one document")
     if not text.strip():
         raise LoadError("no text found in the file")
+    text, note = _without_nul(text, note)
     return Document(
         path=display_path, text=text, sha256=hashlib.sha256(data).hexdigest(), kind=suffix[1:],
-        title=title or _first_line(text), page_starts=pages, note=note,
+        title=(title or _first_line(text)).replace("\x00", ""), page_starts=pages, note=note,
     )
+
+
+def megabytes(size: int) -> str:
+    """A size in MB for messages, rounded up: a file one byte over a 50 MB limit reads "50.1 MB", not "50 MB"."""
+    tenths = math.ceil(size * 10 / 2**20)
+    return f"{tenths // 10} MB" if tenths % 10 == 0 else f"{tenths / 10:.1f} MB"
+
+
+def _without_nul(text: str, note: str) -> tuple[str, str]:
+    """NUL characters read as spaces: they never reach the index, and every other offset stays put."""
+    count = text.count("\x00")
+    if not count:
+        return text, note
+    said = f"{count:,} NUL character{'s' * (count != 1)} read as spaces"
+    return text.replace("\x00", " "), f"{note}; {said}" if note else said
 
 
 def _first_line(text: str) -> str:
     line = text.strip().split("\n", 1)[0].strip()
     return line if len(line) <= 200 else ""
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8, else as the best-fitting legacy encoding; return (text, note)."""
-    sample = data[:8192]
-    controls = sum(b < 9 or 13 < b < 32 for b in sample)
-    if b"\x00" in sample or controls > len(sample) * 0.05:
-        raise LoadError("binary data, not text")
-    try:
-        return data.decode("utf-8-sig"), ""
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise LoadError("not UTF-8, and no known text encoding fits")
-    return str(best), f"not UTF-8; read as {best.encoding}"
 
 
 def _read_text(data: bytes) -> tuple[str, str, tuple[int, ...], str]:
@@ -91,8 +99,15 @@ def _read_pdf(data: bytes) -> tuple[str, str, tuple[int, ...], str]:
 
     try:
         reader = PdfReader(BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages, size = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            size += len(pages[-1])
+            if size > MAX_TEXT_CHARS:
+                raise too_much_text(MAX_TEXT_CHARS)
         title = (reader.metadata.title if reader.metadata else "") or ""
+    except LoadError:
+        raise
     except Exception as error:  # pypdf raises many types for damaged files
         raise LoadError(f"corrupt or unreadable PDF ({type(error).__name__})") from error
     if not any(page.strip() for page in pages):
@@ -105,18 +120,8 @@ def _read_pdf(data: bytes) -> tuple[str, str, tuple[int, ...], str]:
 
 
 def _read_docx(data: bytes) -> tuple[str, str, tuple[int, ...], str]:
-    from io import BytesIO
-
-    import docx
-
-    try:
-        document = docx.Document(BytesIO(data))
-    except Exception as error:  # python-docx raises zip, xml and key errors for damaged files
-        raise LoadError(f"corrupt or unreadable DOCX ({type(error).__name__})") from error
-    lines = [p.text for p in document.paragraphs if p.text.strip()]
-    for table in document.tables:
-        lines += [" | ".join(cell.text for cell in row.cells) for row in table.rows]
-    return "\n".join(lines), document.core_properties.title or "", (), ""
+    text, title = read_docx(data, MAX_TEXT_CHARS, MAX_DOCX_XML_BYTES)
+    return text, title, (), ""
 
 
 _READERS: dict[str, Callable[[bytes], tuple[str, str, tuple[int, ...], str]]] = {

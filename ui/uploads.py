@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from index.document import LoadError
-from index.loaders import load_document
+from index.loaders import load_document, megabytes
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 # Names Windows reserves: a file called CON.txt can't be opened there, so never create one.
@@ -43,7 +43,7 @@ def check_upload(path: Path, name: str, max_bytes: int) -> str:
     safe = safe_file_name(name)
     size = path.stat().st_size
     if size > max_bytes:
-        raise UploadError(f"{size / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB upload limit")
+        raise UploadError(f"{megabytes(size)} is over the {megabytes(max_bytes)} upload limit")
     # The reader is chosen by suffix, so read the upload under its safe name (a link, not a copy).
     with tempfile.TemporaryDirectory(prefix="footnote-upload-") as folder:
         staged = Path(folder) / safe
