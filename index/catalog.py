@@ -22,21 +22,28 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
 CREATE INDEX IF NOT EXISTS chunks_embed_key ON chunks(embed_key);
 CREATE TABLE IF NOT EXISTS failures (path TEXT PRIMARY KEY, reason TEXT, at REAL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
-_DOCUMENT_COLUMNS = "path, sha256, kind, title, text, page_starts, note, indexed_at, chunk_count, vector"
+_DOCUMENT_COLUMNS = "path, sha256, kind, title, text, page_starts, note, indexed_at, chunk_count, vector, origin"
 
 
 class Catalog:
-    """Everything about the indexed corpus except the ANN graph, in one transactional file."""
+    """Everything about the indexed corpus except the ANN graph, in one transactional file.
+
+    Reads and writes go through connections of their own: a question on another thread never sees
+    a write transaction half done, only what it committed.
+    """
 
     def __init__(self, path: Path, dimension: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.dimension = dimension  # of the embedding model's vectors
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._writer = _connect(path)
+        self._writer.execute("PRAGMA journal_mode=WAL")
+        self._writer.executescript(_SCHEMA)
         self._add_document_vectors()
         self._add_token_vectors()
+        self._add_column("documents", "origin", "TEXT")
+        self._db = _connect(path)
 
     def document_hashes(self) -> dict[str, str]:
         """path → sha256 of every indexed document; "" for one indexed before chunks kept word-piece
@@ -44,6 +51,20 @@ class Catalog:
         return dict(self._db.execute(
             "SELECT path, CASE WHEN EXISTS (SELECT 1 FROM chunks WHERE chunks.path = documents.path"
             " AND token_vectors IS NULL) THEN '' ELSE sha256 END FROM documents"))
+
+    def origins(self) -> dict[str, str]:
+        """path → the path each document was found at (a symlink's own path; the path itself before
+        documents kept their origin)."""
+        return dict(self._db.execute("SELECT path, COALESCE(origin, path) FROM documents"))
+
+    def meta(self, key: str) -> str | None:
+        """A value the catalog keeps about itself (how its paths are keyed, say)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Keep a value about the catalog itself."""
+        self._writer.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
 
     def document(self, path: str) -> Document | None:
         """The indexed text of one document, or None."""
@@ -124,33 +145,51 @@ class Catalog:
                 found[row[0]] = row[1:]
         return found
 
-    def replace_many(self, documents: list[tuple[Document, list[tuple[Chunk, str, bytes, bytes, bytes]]]]) -> None:
-        """Swap in documents' new chunks (chunk, embed key, vector, sentence vectors, word-piece
-        vectors) in one transaction."""
+    def replace_many(self, documents: list[tuple[Document, str, list[tuple[Chunk, str, bytes, bytes, bytes]]]]
+                     ) -> None:
+        """Swap in documents (each with its origin) and their new chunks (chunk, embed key, vector,
+        sentence vectors, word-piece vectors) in one transaction."""
         with self._transaction():
-            for document, rows in documents:
-                self._db.execute("DELETE FROM chunks WHERE path=?", (document.path,))
-                self._db.execute("DELETE FROM failures WHERE path=?", (document.path,))
-                self._db.execute(
-                    f"INSERT OR REPLACE INTO documents ({_DOCUMENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            for document, origin, rows in documents:
+                self._writer.execute("DELETE FROM chunks WHERE path=?", (document.path,))
+                self._writer.execute("DELETE FROM failures WHERE path=?", (document.path,))
+                self._writer.execute(
+                    f"INSERT OR REPLACE INTO documents ({_DOCUMENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (document.path, document.sha256, document.kind, document.title, document.text,
                      json.dumps(document.page_starts), document.note, time.time(), len(rows),
-                     _mean_vector([vec for _, _, vec, _, _ in rows])))
-                self._db.executemany(
+                     _mean_vector([vec for _, _, vec, _, _ in rows]), origin))
+                self._writer.executemany(
                     "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(c.id, c.path, seq, c.start, c.end, c.text, c.title, json.dumps(c.sentences), key, vec, svec,
                       tvec) for seq, (c, key, vec, svec, tvec) in enumerate(rows)])
 
-    def remove(self, path: str) -> None:
-        """Forget a document and its chunks."""
+    def remove(self, paths: Iterable[str]) -> None:
+        """Forget documents, their chunks and failures, in one transaction."""
         with self._transaction():
-            self._db.execute("DELETE FROM chunks WHERE path=?", (path,))
-            self._db.execute("DELETE FROM documents WHERE path=?", (path,))
-            self._db.execute("DELETE FROM failures WHERE path=?", (path,))
+            for path in paths:
+                for table in ("chunks", "documents", "failures"):
+                    self._writer.execute(f"DELETE FROM {table} WHERE path=?", (path,))
+
+    def rename(self, old: str, new: str, chunk_ids: dict[str, str]) -> None:
+        """Key a document by another path, its chunks by new ids (old id → new id); vectors stay."""
+        with self._transaction():
+            for table in ("documents", "failures"):
+                self._writer.execute(f"UPDATE {table} SET path=? WHERE path=?", (new, old))
+            self._writer.execute("UPDATE documents SET origin=? WHERE path=?", (new, new))
+            self._writer.executemany("UPDATE chunks SET id=?, path=? WHERE id=?",
+                                     [(fresh, new, stale) for stale, fresh in chunk_ids.items()])
+
+    def chunk_spans(self, path: str) -> list[tuple[str, int, int]]:
+        """(id, start, end) of one document's chunks."""
+        return self._db.execute("SELECT id, start, end FROM chunks WHERE path=? ORDER BY seq", (path,)).fetchall()
 
     def record_failure(self, path: str, reason: str) -> None:
         """Remember why a file could not be indexed (its previous version, if any, stays)."""
-        self._db.execute("INSERT OR REPLACE INTO failures VALUES (?,?,?)", (path, reason, time.time()))
+        self._writer.execute("INSERT OR REPLACE INTO failures VALUES (?,?,?)", (path, reason, time.time()))
+
+    def forget_failures(self, paths: Iterable[str]) -> None:
+        """Drop the failures of files that are gone."""
+        self._writer.executemany("DELETE FROM failures WHERE path=?", [(p,) for p in paths])
 
     def counts(self) -> tuple[int, int]:
         """(documents, chunks)."""
@@ -162,31 +201,33 @@ class Catalog:
         return np.frombuffer(blob, dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
 
     def _transaction(self):
-        return _Transaction(self._db)
+        return _Transaction(self._writer)
 
     def _add_document_vectors(self) -> None:
         """Catalogs written before documents had vectors get the column, filled from their chunks, once."""
-        if self._has_column("documents", "vector"):
-            return
-        with self._transaction():
-            if self._has_column("documents", "vector"):  # another process was first
-                return
-            self._db.execute("ALTER TABLE documents ADD COLUMN vector BLOB")
-            for (path,) in self._db.execute("SELECT path FROM documents").fetchall():
-                vectors = [r[0] for r in self._db.execute("SELECT vector FROM chunks WHERE path=?", (path,))]
-                self._db.execute("UPDATE documents SET vector=? WHERE path=?", (_mean_vector(vectors), path))
-
-    def _has_column(self, table: str, column: str) -> bool:
-        return any(row[1] == column for row in self._db.execute(f"PRAGMA table_info({table})"))
+        if self._add_column("documents", "vector", "BLOB"):
+            with self._transaction():
+                for (path,) in self._writer.execute("SELECT path FROM documents WHERE vector IS NULL").fetchall():
+                    vectors = [r[0] for r in self._writer.execute("SELECT vector FROM chunks WHERE path=?", (path,))]
+                    self._writer.execute("UPDATE documents SET vector=? WHERE path=?", (_mean_vector(vectors), path))
 
     def _add_token_vectors(self) -> None:
         """Catalogs written before chunks kept word-piece vectors get the column, empty: the next
         ingest embeds their documents again (document_hashes), and until then retrieval does without."""
-        if self._has_column("chunks", "token_vectors"):
-            return
+        self._add_column("chunks", "token_vectors", "BLOB")
+
+    def _add_column(self, table: str, column: str, kind: str) -> bool:
+        """Add a column a catalog of an earlier version lacks; True when this call added it."""
+        if self._has_column(table, column):
+            return False
         with self._transaction():
-            if not self._has_column("chunks", "token_vectors"):  # another process was first
-                self._db.execute("ALTER TABLE chunks ADD COLUMN token_vectors BLOB")
+            if self._has_column(table, column):  # another process was first
+                return False
+            self._writer.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        return True
+
+    def _has_column(self, table: str, column: str) -> bool:
+        return any(row[1] == column for row in self._writer.execute(f"PRAGMA table_info({table})"))
 
 
 class _Transaction:
@@ -198,6 +239,12 @@ class _Transaction:
 
     def __exit__(self, kind, value, traceback) -> None:
         self.db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    connection.execute("PRAGMA busy_timeout=30000")  # another process's write transaction: wait for it
+    return connection
 
 
 def _mean_vector(vectors: list[bytes]) -> bytes | None:

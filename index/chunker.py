@@ -66,10 +66,13 @@ class Chunker:
                 carried += sizes[first]
         return windows
 
+    def chunk_id(self, path: str, sha256: str, start: int, end: int) -> str:
+        """A chunk's stable id: its document's path and content hash, its offsets, the chunking settings."""
+        return hashlib.sha1(f"{path}:{sha256}:{start}:{end}:{self.key}".encode()).hexdigest()[:32]
+
     def _chunk(self, document: Document, spans: list[tuple[int, int]]) -> Chunk:
         start, end = spans[0][0], spans[-1][1]
-        key = f"{document.path}:{document.sha256}:{start}:{end}:{self.key}"
         return Chunk(
-            id=hashlib.sha1(key.encode()).hexdigest()[:32], path=document.path, start=start,
+            id=self.chunk_id(document.path, document.sha256, start, end), path=document.path, start=start,
             end=end, text=document.text[start:end], sentences=tuple(spans), title=document.title,
         )

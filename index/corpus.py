@@ -1,44 +1,40 @@
-"""The indexed corpus: incremental ingest into Chroma + BM25 + catalog, and the searches over them."""
+"""The indexed corpus: Chroma + BM25 + catalog kept in agreement by one writer at a time, and the searches over them."""
 
-import hashlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ContextManager, Protocol
 
 import numpy as np
 
 from index.candidates import CandidateChunk, CandidatePool
-from index.catalog import Catalog, embedding_input
+from index.catalog import Catalog
 from index.chunker import Chunker
-from index.document import Chunk, Document, LoadError
-from index import token_vectors
+from index.consistency import Consistency, by_counts, by_ids, keywords_agree, mend_vectors
+from index.document import Chunk, Document
 from index.embedder import EmbeddedQuery, Embedder
+from index.generation import Generation
+from index.ingest import Ingest, IngestReport, Progress
 from index.keyword_index import IndexedWords, KeywordIndex
 from index.leftovers import Leftovers, find_leftovers, remove_files
-from index.loaders import load_document, supported_suffixes
+from index.source_paths import source_file, source_key
 from index.vector_store import VectorStore, drop_collections
+from index.writer_lock import WriterLock
 
-Progress = Callable[[str, int, int], None]
-# Files loaded and chunked before each embed-and-write step: bounds memory, keeps progress moving.
-_FILES_PER_STEP = 64
+__all__ = ["Corpus", "CorpusConfig", "Guard", "IngestReport", "Progress"]
+_KEYS = "source-keys"  # catalog meta: how document paths are keyed (absent: relative to some old working directory)
 
 
-@dataclass
-class IngestReport:
-    """What one ingest did, file by file."""
+class Guard(Protocol):
+    """What keeps this process's readers out while a write is committed: `exclusive()` holds them off."""
 
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-    chunks_embedded: int = 0
+    def exclusive(self) -> ContextManager[None]: ...
 
-    def summary(self) -> str:
-        """The one-line tally users see after an ingest."""
-        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-                f"{len(self.removed)} removed, {len(self.failed)} failed")
+
+class _Unguarded:
+    def exclusive(self) -> ContextManager[None]:
+        return nullcontext()
 
 
 @dataclass(frozen=True)
@@ -60,136 +56,123 @@ class CorpusConfig:
 class Corpus:
     """Index documents and search them.
 
+    Whatever changes the index (ingest, remove, repair, prune) holds the data folder's writer lock,
+    so two processes never write at once; each write session starts by mending what an interrupted
+    one left (vectors from the catalog, never re-embedded) and ends by bumping the generation file,
+    which tells readers in other processes to reload.
+
     >>> corpus = Corpus(CorpusConfig(Path(".footnote")))
     >>> corpus.ingest([Path("sources")]).summary()
     '1 added, 0 updated, 0 unchanged, 0 removed, 0 failed'
     >>> corpus.search_keywords("operatives expelled", 5)
     """
 
-    def __init__(self, config: CorpusConfig, embedder: Embedder | None = None) -> None:
+    def __init__(self, config: CorpusConfig, embedder: Embedder | None = None, guard: Guard | None = None) -> None:
         self.config = config
         self.embedder = embedder or Embedder(config.models_dir or config.data_dir / "models", config.precision,
                                              config.threads)
         # One collection per (model, chunking): changing either builds a new one, never mixes vectors.
         self.collection_name = f"{config.collection}-{self.embedder.name}-c{config.chunk_tokens}o{config.overlap_sentences}"
+        # Documents are keyed by their path under the folder holding the data folder, whatever the
+        # working directory: the same folder ingested from elsewhere is the same documents.
+        self.root = config.data_dir.resolve().parent
         self.catalog = Catalog(config.data_dir / f"{self.collection_name}.sqlite", self.embedder.dimension)
         self.keywords = KeywordIndex(config.data_dir / f"{self.collection_name}.bm25")
         self.vectors = VectorStore(self.collection_name, path=config.data_dir / "chroma",
                                    host=config.chroma_host, port=config.chroma_port)
         self.chunker = Chunker(self.embedder.count_tokens, self.embedder.token_offsets,
                                config.chunk_tokens, config.overlap_sentences)
+        self.writer = WriterLock(config.data_dir)
+        self.guard = guard or _Unguarded()
+        self.generation = Generation(config.data_dir / f"{self.collection_name}.generation")
 
-    # --- ingest -------------------------------------------------------------------------------
+    # --- write sessions -----------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         """Bring the index in line with these files/folders: add, replace, remove, never duplicate."""
-        report = IngestReport()
-        files, roots = self._expand(paths, report)
-        known = self.catalog.document_hashes()
-        pending: list[tuple[Path, str]] = []
-        for done, (file, shown) in enumerate(files, 1):
-            pending.append((file, shown))
-            if len(pending) == _FILES_PER_STEP or done == len(files):
-                self._ingest_files(pending, known, report, progress)
-                pending = []
-            if progress:
-                progress("files", done, len(files))
-        seen = {shown for _, shown in files}
-        for path in known:
-            if path not in seen and any(_is_under(path, root) for root in roots):
-                self.remove(path, rebuild_keywords=False)
-                report.removed.append(path)
-        self._repair()
-        if report.added or report.updated or report.removed or not self.keywords.is_current():
-            self.keywords.rebuild(*self.catalog.keyword_texts())
+        with self._session(progress) as mended:
+            report = Ingest(self, progress).run(paths)
+            self._publish(mended or report.changed)
         return report
 
-    def remove(self, path: str, rebuild_keywords: bool = True) -> bool:
+    def remove(self, path: str) -> bool:
         """Forget one document; False when it was not indexed."""
-        ids = self.catalog.chunk_ids(path)
-        if not ids and self.catalog.document(path) is None:
-            return False
-        self.vectors.delete(ids)
-        self.catalog.remove(path)
-        if rebuild_keywords:
+        with self._session() as mended:
+            ids = self.catalog.chunk_ids(path)
+            found = bool(ids) or self.catalog.document(path) is not None
+            if found:
+                with self.guard.exclusive():
+                    self.vectors.delete(ids)
+                    self.catalog.remove([path])
+            self._publish(mended or found)
+        return found
+
+    def check(self, progress: Progress | None = None) -> Consistency:
+        """The catalog, the vector store and the keyword index compared id by id (after any running write)."""
+        with self.writer.held(on_wait=_waiting(progress)):
+            return by_ids(self.catalog, self.vectors, self.keywords)
+
+    def repair(self, progress: Progress | None = None) -> Consistency:
+        """Mend whatever disagrees (what every write session does first); the comparison from before."""
+        with self.writer.held(on_wait=_waiting(progress)):
+            before = by_ids(self.catalog, self.vectors, self.keywords)
+            with self._session() as mended:
+                self._publish(mended)
+        return before
+
+    @contextmanager
+    def _session(self, progress: Progress | None = None) -> Iterator[bool]:
+        """Hold the writer lock and mend what an interrupted session left; yields whether it mended anything."""
+        with self.writer.held(on_wait=_waiting(progress)):
+            rekeyed = self._rekey()
+            added, deleted = mend_vectors(self.catalog, self.vectors)
+            yield bool(rekeyed or added or deleted)
+
+    def _publish(self, changed: bool) -> None:
+        """Rebuild the keyword index when it no longer holds the catalog's chunks, and tell other
+        processes when anything changed."""
+        if not keywords_agree(self.catalog, self.keywords):
             self.keywords.rebuild(*self.catalog.keyword_texts())
-        return True
+            changed = True
+        if changed:
+            self.generation.bump()
 
-    def _expand(self, paths: Iterable[Path], report: IngestReport) -> tuple[list[tuple[Path, str]], list[str]]:
-        files, roots = [], []
-        data_dir = self.config.data_dir.resolve()
-        for path in paths:
-            if not path.exists():
-                report.failed[display_path(path)] = "no such file or directory"
-            elif path.is_dir():
-                roots.append(display_path(path))
-                files += [(f, display_path(f)) for f in sorted(path.rglob("*"))
-                          if f.is_file() and f.suffix.lower() in supported_suffixes()
-                          and not _is_hidden(f.relative_to(path)) and data_dir not in f.resolve().parents]
-            else:
-                files.append((path, display_path(path)))
-        return files, roots
-
-    def _ingest_files(self, files: list[tuple[Path, str]], known: dict[str, str], report: IngestReport,
-                      progress: Progress | None) -> None:
-        loaded: list[tuple[Document, list[Chunk]]] = []
-        for file, shown in files:
-            try:
-                digest = hashlib.sha256(file.read_bytes()).hexdigest()
-                if known.get(shown) == digest:
-                    report.unchanged.append(shown)
-                    continue
-                document = load_document(file, shown)
-            except (LoadError, OSError) as error:
-                report.failed[shown] = str(error) if isinstance(error, LoadError) else f"cannot read: {error.strerror}"
-                self.catalog.record_failure(shown, report.failed[shown])
+    def _rekey(self) -> int:
+        """Key the documents of a catalog from before keys were resolved paths under one root (they
+        were relative to whatever the working directory was); their vectors move with them. Returns
+        how many documents were renamed or dropped as duplicates."""
+        if self.catalog.meta(_KEYS) == "resolved":
+            return 0
+        moved = 0
+        for old in self.catalog.origins():
+            new = _resolved_key(old, self.root)
+            if new == old:
                 continue
-            if document.note:
-                report.notes[shown] = document.note
-            loaded.append((document, self.chunker.split(document)))
-            (report.updated if shown in known else report.added).append(shown)
-        if loaded:
-            self._store(loaded, report, progress)
+            if self.catalog.document(new) is not None:  # the same file indexed twice: keep one
+                self.catalog.remove([old])
+            else:
+                sha = self.catalog.document(old).sha256
+                self.catalog.rename(old, new, {cid: self.chunker.chunk_id(new, sha, start, end)
+                                               for cid, start, end in self.catalog.chunk_spans(old)})
+            moved += 1
+        self.catalog.set_meta(_KEYS, "resolved")
+        return moved
 
-    def _store(self, loaded: list[tuple[Document, list[Chunk]]], report: IngestReport,
-               progress: Progress | None) -> None:
-        chunks = [chunk for _, doc_chunks in loaded for chunk in doc_chunks]
-        encoded = self._embed(chunks, report, progress)
-        # One delete and one add per step, not per file: a folder of small files stays fast.
-        self.vectors.delete([cid for document, _ in loaded for cid in self.catalog.chunk_ids(document.path)])
-        if chunks:
-            self.vectors.add(chunks, np.stack([np.frombuffer(encoded[c.id][1], dtype=np.float32) for c in chunks]))
-        self.catalog.replace_many([(document, [(c, *encoded[c.id]) for c in doc_chunks])
-                                   for document, doc_chunks in loaded])
+    # --- readers ------------------------------------------------------------------------------
 
-    def _embed(self, chunks: list[Chunk], report: IngestReport,
-               progress: Progress | None) -> dict[str, tuple[str, bytes, bytes, bytes]]:
-        """chunk id → (embed key, vector, sentence vectors, word-piece vectors); identical inputs are
-        never re-embedded."""
-        keys = {c.id: _embed_key(self.embedder.name, c) for c in chunks}
-        cached = self.catalog.cached_vectors(set(keys.values()))
-        todo = [c for c in chunks if keys[c.id] not in cached]
-        texts = [embedding_input(c) for c in todo]
-        spans = [_relative_spans(c, text) for c, text in zip(todo, texts)]
-        done = 0
+    def refresh(self) -> None:
+        """Catch up with a write another process finished: reload the keyword index and reopen an
+        embedded vector store (Chroma caches its index per process). One stat when nothing changed."""
+        if not self.generation.changed() or self.writer.busy():
+            return
+        stamp = self.generation.stamp()
+        self.keywords.forget()
+        self.vectors.reopen()
+        self.generation.caught_up(stamp)
 
-        def advance(n: int) -> None:
-            nonlocal done
-            done += n
-            if progress:
-                progress("chunks", done, len(todo))
-
-        vectors, sentence_vectors, pieces = self.embedder.embed_with_spans(texts, spans, advance)
-        for chunk, vector, sentences, words in zip(todo, vectors, sentence_vectors, pieces):
-            cached[keys[chunk.id]] = (vector.astype(np.float32).tobytes(), sentences.astype(np.float16).tobytes(),
-                                      token_vectors.to_bytes(words))
-        report.chunks_embedded += len(todo)
-        return {c.id: (keys[c.id], *cached[keys[c.id]]) for c in chunks}
-
-    def _repair(self) -> None:
-        """Drop vectors no catalog row owns: leftovers of an ingest that was interrupted mid-write."""
-        orphans = list(self.vectors.ids() - set(self.catalog.chunk_ids()))
-        self.vectors.delete(orphans)
+    def source_file(self, path: str) -> Path:
+        """Where the file of an indexed document is (paths are kept relative to one root)."""
+        return source_file(path, self.root)
 
     # --- search -------------------------------------------------------------------------------
 
@@ -244,12 +227,15 @@ class Corpus:
         return list(self.catalog.document_hashes())
 
     def status(self) -> dict:
-        """What is indexed and where."""
+        """What is indexed and where, whether the stores agree (by counts), and failures of files that
+        still exist."""
         documents, chunks = self.catalog.counts()
-        return {"documents": documents, "chunks": chunks, "vectors": self.vectors.count(),
-                "model": self.embedder.name, "collection": self.collection_name,
-                "store": self.vectors.location, "data_dir": str(self.config.data_dir),
-                "failures": self.catalog.failures()}
+        consistency = by_counts(self.catalog, self.vectors, self.keywords, self.writer.busy())
+        return {"documents": documents, "chunks": chunks, "vectors": consistency.vectors,
+                "keyword_rows": consistency.keyword_rows, "model": self.embedder.name,
+                "collection": self.collection_name, "store": self.vectors.location,
+                "data_dir": str(self.config.data_dir), "problems": consistency.problems(),
+                "failures": [f for f in self.catalog.failures() if self.source_file(f["path"]).exists()]}
 
     def leftovers(self) -> Leftovers:
         """Indexes and model exports of earlier versions, which this version can't read."""
@@ -257,6 +243,10 @@ class Corpus:
 
     def prune(self) -> Leftovers:
         """Delete the leftovers of earlier versions (their collections too); what was removed."""
+        with self.writer.held():
+            return self._prune()
+
+    def _prune(self) -> Leftovers:
         found = self.leftovers()
         # From the embedded store and the server alike: an index may have moved between them, and
         # without its catalog a collection left behind would never be found again.
@@ -267,29 +257,15 @@ class Corpus:
         return found
 
 
-def display_path(path: Path) -> str:
-    """The path users see and citations carry: relative to the working directory when inside it."""
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return resolved.as_posix()
+def _waiting(progress: Progress | None):
+    return (lambda: progress("waiting", 0, 0)) if progress else None
 
 
-def _is_under(path: str, root: str) -> bool:
-    return root in (".", "") or path == root or path.startswith(root.rstrip("/") + "/")
-
-
-def _is_hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
-
-
-def _embed_key(model: str, chunk: Chunk) -> str:
-    payload = f"{model}\n{chunk.sentences and [(s - chunk.start, e - chunk.start) for s, e in chunk.sentences]}\n"
-    return hashlib.sha1((payload + embedding_input(chunk)).encode()).hexdigest()
-
-
-def _relative_spans(chunk: Chunk, text: str) -> list[tuple[int, int]]:
-    """Sentence spans shifted into the embedding input (which may carry a title in front)."""
-    shift = len(text) - len(chunk.text) - chunk.start
-    return [(s + shift, e + shift) for s, e in chunk.sentences]
+def _resolved_key(old: str, root: Path) -> str:
+    """What an old key names now: the file it meant, found relative to the working directory (where
+    earlier versions keyed it) or to the root; the old key itself when neither exists."""
+    path = Path(old)
+    for candidate in ([path] if path.is_absolute() else [Path.cwd() / path, root / path]):
+        if candidate.exists():
+            return source_key(candidate, root)
+    return old

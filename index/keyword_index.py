@@ -1,9 +1,11 @@
 """BM25 keyword search over chunk texts, with English stemming and stop words, persisted to disk."""
 
+import hashlib
 import json
 import logging
 import math
 import re
+import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -11,7 +13,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from index.files import write_atomically
+
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's token pattern
+_CURRENT = "CURRENT"  # names the published build
+_FILES = ("ids.json", "groups.json")  # in every build; an empty index has no others
 
 
 class IndexedWords(NamedTuple):
@@ -78,6 +84,10 @@ class _State:
 class KeywordIndex:
     """bm25s index whose rows are chunk ids; rebuilt after each ingest that changes anything.
 
+    Each build is written to a folder of its own and then published by replacing one small
+    pointer file (CURRENT), so a reader in any process loads either the old build or the new one,
+    never half of each, and a build killed midway leaves the last published one in place.
+
     >>> keywords = KeywordIndex(Path(".footnote/keywords"))
     >>> keywords.rebuild(["c1"], ["The expulsion of 37 operatives"], ["article.txt"])
     >>> keywords.search("operatives expelled", 5)
@@ -89,33 +99,39 @@ class KeywordIndex:
         self._state: _State | None = None
 
     def rebuild(self, ids: list[str], texts: list[str], groups: list[str] | None = None) -> None:
-        """Index these chunks (replacing all earlier ones) and save to disk; `groups` names each
+        """Index these chunks (replacing all earlier ones), save and publish them; `groups` names each
         row's document (each row is its own document when not given)."""
-        bm25s = _bm25s()
-        self.folder.mkdir(parents=True, exist_ok=True)
         state = _State(list(ids), list(groups) if groups is not None else list(ids))
         if texts:
-            split = [indexed_words(text) for text in texts]
-            state.bm25 = bm25s.BM25()
-            state.bm25.index([stems for stems, _, _ in split], show_progress=False)
-            state.bm25.save(str(self.folder))
-            vocabulary = state.bm25.vocab_dict
-            state.rows = RowTerms(
-                np.array([vocabulary[s] for stems, _, _ in split for s in stems], dtype=np.int32),
-                np.array([p for _, starts, _ in split for p in starts], dtype=np.int32),
-                np.cumsum([0] + [len(stems) for stems, _, _ in split], dtype=np.int64),
-                np.array([len(text) for text in texts], dtype=np.int32))
-            np.savez(self.folder / "terms.npz", **vars(state.rows))
-            # Reversed so that the first occurrence of a stem wins: "studies" rather than "studied".
-            first = dict(zip(reversed([s for stems, _, _ in split for s in stems]),
-                             reversed([w for _, _, words in split for w in words])))
-            state.words = [""] * len(vocabulary)
-            for stem, number in vocabulary.items():
-                state.words[number] = first.get(stem, stem)
-            (self.folder / "words.json").write_text(json.dumps(state.words))
-        (self.folder / "groups.json").write_text(json.dumps(state.groups))
-        (self.folder / "ids.json").write_text(json.dumps(state.ids))
+            _index(state, texts)
+        pointer = self._pointer()
+        generation = pointer.get("generation", 0) + 1
+        build = self.folder / f"g{generation:08d}"
+        shutil.rmtree(build, ignore_errors=True)  # what a build killed before publishing left behind
+        build.mkdir(parents=True)
+        _save(state, build)
+        write_atomically(self.folder / _CURRENT, json.dumps({"generation": generation, "build": build.name,
+                                                             "rows": len(state.ids), "digest": ids_digest(state.ids)}))
         self._state = state  # one swap: a concurrent search never pairs new rows with old ids
+        self._clean(keep={build.name, pointer.get("build")})
+
+    def is_current(self) -> bool:
+        """False when the index is missing or was written by an older version of this class."""
+        build = self._pointer().get("build")
+        return bool(build) and all((self.folder / build / name).is_file() for name in _FILES)
+
+    def rows(self) -> int | None:
+        """Rows of the published build, read from its pointer (None when there is none)."""
+        return self._pointer().get("rows")
+
+    def digest(self) -> str | None:
+        """ids_digest of the published build's rows (None when there is none)."""
+        return self._pointer().get("digest")
+
+    def forget(self) -> None:
+        """Drop the loaded build; the next read loads whatever is published then (another process may
+        have rebuilt the index)."""
+        self._state = None
 
     def search(self, query: str | IndexedWords, k: int) -> list[tuple[str, float]]:
         """Up to k (chunk id, BM25 score) pairs with a positive score, best first."""
@@ -145,10 +161,6 @@ class KeywordIndex:
         idf = np.array([math.log(1 + (count - len(r) + 0.5) / (len(r) + 0.5)) for r in rows])
         scores = np.asarray(state.bm25.get_scores(term_ids.tolist()), dtype=np.float32)
         return KeywordMatch(known, [as_written[t] for t in known], term_ids, idf, scores, rows)
-
-    def is_current(self) -> bool:
-        """False when the index is missing or was written by an older version of this class."""
-        return all((self.folder / name).is_file() for name in ("ids.json", "groups.json", "terms.npz", "words.json"))
 
     def ids(self) -> list[str]:
         """Chunk ids in the index, in row order."""
@@ -185,18 +197,78 @@ class KeywordIndex:
         state = self._state
         if state is not None:
             return state
-        ids_file, groups_file, terms_file = (self.folder / n for n in ("ids.json", "groups.json", "terms.npz"))
-        ids = json.loads(ids_file.read_text()) if ids_file.is_file() else []
-        state = _State(ids, json.loads(groups_file.read_text()) if groups_file.is_file() else list(ids))
-        if ids:
-            state.bm25 = _bm25s().BM25.load(str(self.folder))
-            if terms_file.is_file():
-                with np.load(terms_file) as arrays:
-                    state.rows = RowTerms(**{name: arrays[name] for name in arrays.files})
-            if (words_file := self.folder / "words.json").is_file():
-                state.words = json.loads(words_file.read_text())
-            self._state = state
+        for attempt in range(3):
+            build = self._pointer().get("build")
+            if not build:
+                return _State([], [])
+            try:
+                state = _load(self.folder / build)
+                break
+            except FileNotFoundError:  # a writer published twice and cleaned this build away: read the newer
+                if attempt == 2:
+                    raise
+        self._state = state
         return state
+
+    def _pointer(self) -> dict:
+        try:
+            return json.loads((self.folder / _CURRENT).read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def _clean(self, keep: set) -> None:
+        """Remove builds other than the newest two (a reader may still be loading the one before) and
+        the files of the layout before builds had folders of their own."""
+        for path in self.folder.iterdir():
+            if path.name == _CURRENT or path.name in keep:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _index(state: _State, texts: list[str]) -> None:
+    split = [indexed_words(text) for text in texts]
+    state.bm25 = _bm25s().BM25()
+    state.bm25.index([stems for stems, _, _ in split], show_progress=False)
+    vocabulary = state.bm25.vocab_dict
+    state.rows = RowTerms(
+        np.array([vocabulary[s] for stems, _, _ in split for s in stems], dtype=np.int32),
+        np.array([p for _, starts, _ in split for p in starts], dtype=np.int32),
+        np.cumsum([0] + [len(stems) for stems, _, _ in split], dtype=np.int64),
+        np.array([len(text) for text in texts], dtype=np.int32))
+    # Reversed so that the first occurrence of a stem wins: "studies" rather than "studied".
+    first = dict(zip(reversed([s for stems, _, _ in split for s in stems]),
+                     reversed([w for _, _, words in split for w in words])))
+    state.words = [""] * len(vocabulary)
+    for stem, number in vocabulary.items():
+        state.words[number] = first.get(stem, stem)
+
+
+def _save(state: _State, build: Path) -> None:
+    if state.bm25 is not None:
+        state.bm25.save(str(build), show_progress=False)
+        np.savez(build / "terms.npz", **vars(state.rows))
+        (build / "words.json").write_text(json.dumps(state.words))
+    (build / "groups.json").write_text(json.dumps(state.groups))
+    (build / "ids.json").write_text(json.dumps(state.ids))
+
+
+def _load(build: Path) -> _State:
+    ids = json.loads((build / "ids.json").read_text())
+    state = _State(ids, json.loads((build / "groups.json").read_text()))
+    if ids:
+        state.bm25 = _bm25s().BM25.load(str(build), show_progress=False)
+        with np.load(build / "terms.npz") as arrays:
+            state.rows = RowTerms(**{name: arrays[name] for name in arrays.files})
+        state.words = json.loads((build / "words.json").read_text())
+    return state
+
+
+def ids_digest(ids: list[str]) -> str:
+    """A fingerprint of chunk ids in order: whether the index holds exactly these rows, without loading it."""
+    return hashlib.sha1("\n".join(ids).encode()).hexdigest()
 
 
 def term_positions(text: str) -> tuple[list[str], list[int]]:

@@ -23,11 +23,24 @@ class VectorStore:
     """
 
     def __init__(self, name: str, path: Path | None = None, host: str | None = None, port: int = 8000) -> None:
-        self.location, client = _client(path, host, port)
+        self.name, self._where = name, (path, host, port)
+        self.location, self._collection = self._open()
+
+    def reopen(self) -> None:
+        """See what another process wrote. A server always answers with what it holds; an embedded
+        store keeps its search index in this process's memory and must be opened afresh."""
+        if self._where[1]:  # a server
+            return
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # else the same in-memory system comes back
+        self.location, self._collection = self._open()
+
+    def _open(self):
+        location, client = _client(*self._where)
         # embedding_function=None: vectors always come from us; Chroma's default downloads a model.
-        self._collection = client.get_or_create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
-        self.name = name
+        return location, client.get_or_create_collection(
+            self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
 
     def add(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
         """Store chunk vectors (ids must not exist yet: delete replaced chunks first)."""
