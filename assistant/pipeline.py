@@ -2,15 +2,19 @@
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from index.consistency import Consistency
 from index.corpus import Corpus, CorpusConfig, IngestReport, Progress
+from index.document import Document
 from index.leftovers import Leftovers
 
 from assistant.answer import ABSTAIN_TEXT, Answer
 from assistant.extractive import ExtractiveAnswerer
 from assistant.followup import context_for
+from assistant.index_lock import IndexLock
 from assistant.question import Question
 from assistant.retriever import HybridRetriever
 from assistant.settings import Settings, UsageError
@@ -26,6 +30,10 @@ class QuestionError(UsageError):
 class Assistant:
     """Ask questions of the indexed documents; every answer sentence is a cited quote.
 
+    Safe to share between threads (the web chat, an eval run): questions share the index lock,
+    and an ingest takes it alone only while it commits a step, so questions go on while files are
+    read and embedded. Another process's ingest into the same data folder waits for this one's.
+
     >>> assistant = Assistant(Settings.from_env())
     >>> assistant.ingest([Path("sources")]).summary()
     >>> print(assistant.ask("How many operatives were expelled to the United States?").answer)
@@ -33,6 +41,7 @@ class Assistant:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.lock = IndexLock()
         self._corpus: Corpus | None = None
         self._answerer: ExtractiveAnswerer | None = None
         self._term_vectors: TermVectors | None = None
@@ -46,11 +55,22 @@ class Assistant:
                 s = self.settings
                 self._corpus = Corpus(CorpusConfig(
                     s.data_dir, s.collection, s.precision, s.chunk_tokens, s.chunk_overlap, s.threads,
-                    s.chroma_host, s.chroma_port, s.models_dir))
+                    s.chroma_host, s.chroma_port, s.models_dir), guard=self.lock)
         return self._corpus
 
+    @property
+    def indexing(self) -> bool:
+        """True while an ingest commits a change (questions wait for it)."""
+        return self.lock.writing
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the index still: no ingest commits until the block ends (an eval run holds it throughout)."""
+        with self.lock.reading():
+            yield
+
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
-        """Index files and folders incrementally."""
+        """Index files and folders incrementally; `progress` hears "waiting" while another process writes."""
         return self.corpus.ingest(paths, progress)
 
     def remove(self, path: str) -> bool:
@@ -58,8 +78,16 @@ class Assistant:
         return self.corpus.remove(path)
 
     def status(self) -> dict:
-        """What is indexed, where, with which model."""
+        """What is indexed, where, with which model, and whether the stores agree."""
         return self.corpus.status()
+
+    def check(self, progress: Progress | None = None) -> Consistency:
+        """The catalog, vector store and keyword index compared id by id."""
+        return self.corpus.check(progress)
+
+    def repair(self, progress: Progress | None = None) -> Consistency:
+        """Mend what disagrees between the stores (no re-embedding); the comparison from before."""
+        return self.corpus.repair(progress)
 
     def documents(self) -> list[dict]:
         """One row per indexed document, by path: path, kind, chunks, indexed_at, note."""
@@ -68,6 +96,23 @@ class Assistant:
     def indexed_paths(self) -> list[str]:
         """The paths of the indexed documents, as citations carry them."""
         return self.corpus.indexed_paths()
+
+    def document(self, path: str) -> Document | None:
+        """The indexed text of one document, for showing a citation in context."""
+        return self.corpus.document(path)
+
+    def source_file(self, path: str) -> Path:
+        """Where an indexed document's file is."""
+        return self.corpus.source_file(path)
+
+    def warm_up(self) -> str | None:
+        """Open the index and load the answerer now, so the first question is fast; the error, if any."""
+        try:
+            self.status()
+            self.ask("warm up")
+        except Exception as error:  # the caller carries on; asking will show the same error
+            return f"{type(error).__name__}: {error}"
+        return None
 
     def leftovers(self) -> Leftovers:
         """Indexes and model files of earlier versions, which this version can't read."""
@@ -91,7 +136,12 @@ class Assistant:
             max_sentences: int | None = None) -> Answer:
         """Answer one question; `previous_questions` (oldest first) resolve follow-ups."""
         started = time.perf_counter()
-        question = self.question(self.validate(question), previous_questions)
+        text = self.validate(question)
+        with self.lock.reading():
+            self.corpus.refresh()  # another process may have changed the index since the last question
+            return self._answer(self.question(text, previous_questions), top_k, max_sentences, started)
+
+    def _answer(self, question: Question, top_k: int | None, max_sentences: int | None, started: float) -> Answer:
         passages = self.retriever.retrieve(question, top_k or self.settings.top_k)
         retrieved = time.perf_counter()
         if passages:

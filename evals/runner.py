@@ -12,7 +12,7 @@ from pathlib import Path
 from assistant.pipeline import Assistant
 from assistant.retriever import HybridRetriever
 from assistant.settings import Settings, UsageError
-from index.corpus import display_path
+from index.source_paths import source_key
 
 from evals.evalset import EvalRecord, load_set, sample
 from evals.evidence import EvidenceLocator
@@ -28,7 +28,8 @@ _YES_NO = re.compile(r"^(is|are|was|were|do|does|did|can|could|has|have|had|will
 
 def eval_collection(corpus: Path) -> str:
     """The collection an eval corpus is indexed into: one per folder, so a second run re-uses it."""
-    key = f"{corpus.resolve().as_posix()}\n{display_path(corpus)}"  # paths shown differ by working dir
+    # The working directory's part keeps the names earlier versions gave, so their vectors are reused.
+    key = f"{corpus.resolve().as_posix()}\n{source_key(corpus, Path.cwd().resolve())}"
     return "eval-" + hashlib.sha1(key.encode()).hexdigest()[:10]
 
 
@@ -54,11 +55,12 @@ def run_set(set_path: Path, settings: Settings, out: Path | None = None, corpus:
             assistant.validate(record.question)
         except UsageError as error:
             raise UsageError(f"{set_path}: question {record.id}: {error}") from None
-    paths = assistant.indexed_paths()
-    locator = EvidenceLocator(paths, lambda path: getattr(assistant.corpus.document(path), "text", None))
     out = out or default_out(assistant.settings, set_path)
     out.mkdir(parents=True, exist_ok=True)
-    results = _answer_all(records, assistant, locator, out / RESULTS, progress)
+    with assistant.reading():  # the index holds still for the whole run: an ingest commits after it
+        paths = assistant.indexed_paths()
+        locator = EvidenceLocator(paths, lambda path: getattr(assistant.corpus.document(path), "text", None))
+        results = _answer_all(records, assistant, locator, out / RESULTS, progress)
     metrics = summarize([r["scores"] for r in results], [r["answer"]["abstained"] for r in results],
                         [r["unanswerable"] for r in results], [r["timings_ms"]["total"] for r in results])
     info = {"set": str(set_path), "corpus": str(corpus) if corpus else None, "limit": limit,

@@ -1,12 +1,11 @@
-"""The shared assistant behind the web chat: questions run together, an ingest runs alone."""
+"""The index lock: questions run together, an ingest commits alone, an eval run holds the index still."""
 
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from assistant.index_lock import IndexLock
 from ui.chat_handlers import respond
-from ui.guarded import GuardedAssistant
-from ui.locks import ReadWriteLock
 
 from ui_server import SAMPLE_QUESTION
 
@@ -14,18 +13,17 @@ from ui_server import SAMPLE_QUESTION
 def test_questions_asked_during_an_ingest_wait_for_it_and_stay_exact(make_assistant, sources):
     assistant = make_assistant()
     assistant.ingest([sources])
-    service = GuardedAssistant(assistant)
-    assert service.warm_up() is None  # as build_app does: lazy loading is not safe to race
+    assert assistant.warm_up() is None  # as build_app does: lazy loading is not safe to race
     text = next(sources.iterdir()).read_text()
     for i in range(3):
         (sources / f"variant{i}.txt").write_text(text.replace("37", str(100 + i)))
 
     def ask(_: int) -> dict:
-        return service.ask(SAMPLE_QUESTION).to_dict()
+        return assistant.ask(SAMPLE_QUESTION).to_dict()
 
     with ThreadPoolExecutor(8) as pool:
         asked = [pool.submit(ask, i) for i in range(12)]
-        report = service.ingest([sources])
+        report = assistant.ingest([sources])
         asked += [pool.submit(ask, i) for i in range(12)]
         answers = [future.result() for future in asked]
 
@@ -33,12 +31,12 @@ def test_questions_asked_during_an_ingest_wait_for_it_and_stay_exact(make_assist
     for answer in answers:
         assert not answer["abstained"]
         for citation in answer["citations"]:
-            document = service.document(citation["path"])
+            document = assistant.document(citation["path"])
             assert document.text[citation["start"]:citation["end"]] == citation["quote"]
 
 
 def test_a_waiting_writer_goes_before_new_readers():
-    lock, order = ReadWriteLock(), []
+    lock, order = IndexLock(), []
     reading = threading.Event()
 
     def reader(name: str, hold: float) -> None:
@@ -66,15 +64,33 @@ def test_a_waiting_writer_goes_before_new_readers():
 
 
 def test_the_waiting_frame_shows_only_when_an_answer_is_slow(sample_assistant):
-    service = GuardedAssistant(sample_assistant)
-    assert service.warm_up() is None
-    quick = list(respond(service, SAMPLE_QUESTION, [], 5, 2))
+    assistant = sample_assistant
+    assert assistant.warm_up() is None
+    quick = list(respond(assistant, SAMPLE_QUESTION, [], 5, 2))
     assert "fn-pending" not in quick[0][0] and "fn-cite" in quick[0][0]
     assert quick[0][2] == ""  # the question box is cleared by the first update either way
 
-    with service._lock.exclusive():  # an ingest holds the index: the question must wait and say so
-        slow = respond(service, SAMPLE_QUESTION, [], 5, 2)
+    with assistant.lock.exclusive():  # an ingest commits: the question must wait and say so
+        slow = respond(assistant, SAMPLE_QUESTION, [], 5, 2)
         first = next(slow)
     assert "Waiting for indexing to finish" in first[0] and first[2] == ""
     rest = list(slow)
     assert "fn-cite" in rest[-1][0] and len(rest[-1][1]) == 1
+
+
+def test_a_reader_may_read_again_while_a_writer_waits():
+    lock, events = IndexLock(), []
+
+    def write() -> None:
+        with lock.exclusive():
+            events.append("writer")
+
+    with lock.reading():
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(0.05)
+        assert lock.writing
+        with lock.reading():  # an eval run's own question: without re-entry this would wait for the writer forever
+            events.append("nested read")
+    writer.join(5)
+    assert events == ["nested read", "writer"]

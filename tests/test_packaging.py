@@ -15,7 +15,6 @@ import pytest
 from index import token_vectors
 from tests.conftest import REQUIRE_DEV_DATA, ROOT, SAMPLE_ARTICLE
 from ui.chat_handlers import ask_checked
-from ui.guarded import GuardedAssistant
 
 QUESTION = "How many operatives were expelled to the United States?"
 
@@ -55,7 +54,7 @@ def test_a_missing_weight_file_is_named_in_the_chat(sample_assistant, monkeypatc
     token_vectors.projection.cache_clear()
     try:
         with pytest.raises(gr.Error) as error:
-            ask_checked(GuardedAssistant(sample_assistant), QUESTION, [], None, None)
+            ask_checked(sample_assistant, QUESTION, [], None, None)
     finally:
         monkeypatch.undo()
         token_vectors.projection.cache_clear()

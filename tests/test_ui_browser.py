@@ -55,7 +55,7 @@ def test_answer_streams_and_citation_opens_the_exact_span(page, app):
     turn = ask(page, SAMPLE_QUESTION, 0)
 
     states = streamed_states(page)
-    # A quick answer skips the waiting frame (test_ui_guarded shows it for a slow one).
+    # A quick answer skips the waiting frame (test_index_lock shows it for a slow one).
     assert states[-1] == "done" and "pending" not in states[1:], states
     assert any(s.startswith("streaming:") for s in states) or len(expected.citations) == 1, states
     assert "37" in _text(turn.locator(".fn-answer-text"))

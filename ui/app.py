@@ -12,7 +12,6 @@ from ui.chat_tab import build_chat_tab
 from ui.documents_tab import build_documents_tab
 from ui.evals_handlers import refresh_sets
 from ui.evals_tab import build_evals_tab
-from ui.guarded import GuardedAssistant
 from ui.render_documents import header_html
 from ui.server import check_bind, launch_options
 
@@ -21,19 +20,18 @@ log = logging.getLogger(__name__)
 
 def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The page (queue configured, index opened, answerer warmed); launch it with `launch_options(settings)`."""
-    service = GuardedAssistant(assistant)
-    problem = service.warm_up()
+    problem = assistant.warm_up()
     if problem:
         log.warning("the assistant is not ready: %s", problem)
     with gr.Blocks(title="Footnote", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
-        header = gr.HTML(header_html(_status(service)), elem_id="fn-header")
+        header = gr.HTML(header_html(_status(assistant)), elem_id="fn-header")
         with gr.Tabs(elem_id="fn-tabs") as tabs:
             with gr.Tab("Chat", id="chat", elem_id="fn-tab-chat"):
-                chat = build_chat_tab(service)
+                chat = build_chat_tab(assistant)
             with gr.Tab("Documents", id="documents", elem_id="fn-tab-documents") as documents_tab:
-                refresh, shown = build_documents_tab(service, header)
+                refresh, shown = build_documents_tab(assistant, header)
             with gr.Tab("Evals", id="evals", elem_id="fn-tab-evals") as evals_tab:
-                eval_set = build_evals_tab(service, chat, tabs)
+                eval_set = build_evals_tab(assistant, chat, tabs)
         app.load(refresh, None, shown, api_visibility="private", show_progress="hidden")
         documents_tab.select(refresh, None, shown, api_visibility="private", show_progress="hidden")
         # Sets saved from the chat since the page loaded appear in the picker.
@@ -42,7 +40,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
         def documents() -> dict:
             """Indexed documents (path, kind, chunks, indexed_at, note) and failures (path, reason, at)."""
-            return {"documents": service.documents(), "failures": service.status()["failures"]}
+            return {"documents": assistant.documents(), "failures": assistant.status()["failures"]}
 
         gr.api(documents, api_name="documents")
     # Two of each light event (source clicks, page loads) at once; questions and indexing set their own.
@@ -50,9 +48,9 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     return app
 
 
-def _status(service: GuardedAssistant) -> dict | None:
+def _status(assistant: Assistant) -> dict | None:
     try:
-        return service.status()
+        return assistant.status()
     except Exception:  # shown as "index unavailable"; the Documents tab says why
         return None
 

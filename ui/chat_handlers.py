@@ -8,12 +8,11 @@ from html import escape
 
 import gradio as gr
 
-from assistant.pipeline import QuestionError
+from assistant.pipeline import Assistant, QuestionError
 from index.model_files import ModelError
 
 from ui.conversation import Turn, citation, passage, previous_questions, sentences
 from ui.export import to_markdown, write_export
-from ui.guarded import GuardedAssistant
 from ui.render_chat import conversation_html, pending_html, turn_html
 from ui.render_source import Span, document_html, missing_html, placeholder_html, source_html
 
@@ -26,14 +25,14 @@ PENDING_AFTER_S = 0.15
 _ANSWERING = ThreadPoolExecutor(max_workers=8, thread_name_prefix="footnote-answer")
 
 
-def ask_checked(service: GuardedAssistant, question: str, turns: list[Turn], top_k: float | None,
+def ask_checked(assistant: Assistant, question: str, turns: list[Turn], top_k: float | None,
                 max_sentences: float | None) -> Turn:
     """Answer JSON for the next turn; gr.Error with a one-line reason when it can't be answered.
 
     Gradio renders error messages as HTML, so they are escaped like everything else.
     """
     try:
-        answer = service.ask(question, previous_questions(turns), _int(top_k), _int(max_sentences))
+        answer = assistant.ask(question, previous_questions(turns), _int(top_k), _int(max_sentences))
     except QuestionError as error:
         raise gr.Error(escape(f"Cannot ask that: {error}.", quote=False), print_exception=False) from error
     except ModelError as error:  # the installation, not the question: say which file
@@ -46,7 +45,7 @@ def ask_checked(service: GuardedAssistant, question: str, turns: list[Turn], top
     return answer.to_dict()
 
 
-def respond(service: GuardedAssistant, question: str, turns: list[Turn] | None, top_k: float,
+def respond(assistant: Assistant, question: str, turns: list[Turn] | None, top_k: float,
             max_sentences: float) -> Iterator[tuple]:
     """Stream one answer into the conversation: question, then sentence by sentence, then sources.
 
@@ -59,10 +58,10 @@ def respond(service: GuardedAssistant, question: str, turns: list[Turn] | None, 
         yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return
     index = len(turns)
-    answering = _ANSWERING.submit(ask_checked, service, question, turns, top_k, max_sentences)
+    answering = _ANSWERING.submit(ask_checked, assistant, question, turns, top_k, max_sentences)
     box = ""  # the question box empties with the first update, whichever it is
     if not wait([answering], PENDING_AFTER_S).done:
-        yield conversation_html(done + [pending_html(index, question, service.indexing)]), turns, box, gr.skip()
+        yield conversation_html(done + [pending_html(index, question, assistant.indexing)]), turns, box, gr.skip()
         box = gr.skip()
     try:
         answer = answering.result()
@@ -78,15 +77,15 @@ def respond(service: GuardedAssistant, question: str, turns: list[Turn] | None, 
     yield conversation_html(done + [turn_html(index, answer)]), turns, box, _export_button(turns)
 
 
-def api_ask(service: GuardedAssistant, question: str, turns: list[Turn] | None, top_k: float,
+def api_ask(assistant: Assistant, question: str, turns: list[Turn] | None, top_k: float,
             max_sentences: float) -> tuple[dict, list[Turn]]:
     """/ask: the Answer JSON; earlier questions of the same client session resolve follow-ups."""
     turns = list(turns or [])
-    answer = ask_checked(service, (question or "").strip(), turns, top_k, max_sentences)
+    answer = ask_checked(assistant, (question or "").strip(), turns, top_k, max_sentences)
     return answer, turns + [answer]
 
 
-def show_source(service: GuardedAssistant, turns: list[Turn] | None, event: gr.EventData) -> str:
+def show_source(assistant: Assistant, turns: list[Turn] | None, event: gr.EventData) -> str:
     """The source panel for a clicked [n], source or passage; whole document when asked."""
     data = event._data if isinstance(getattr(event, "_data", None), dict) else {}
     if data.get("action") not in ("source", "document"):
@@ -98,7 +97,7 @@ def show_source(service: GuardedAssistant, turns: list[Turn] | None, event: gr.E
     span = _span(turns or [], str(data.get("kind")), turn, ref)
     if span is None:
         return missing_html()
-    document = service.document(span.path)
+    document = assistant.document(span.path)
     return document_html(span, document) if data.get("action") == "document" else source_html(span, document)
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import gradio as gr
 
+from assistant.pipeline import Assistant
+
 from ui import chat_handlers as handlers
 from ui import evals_handlers
-from ui.guarded import GuardedAssistant
 from ui.render_chat import conversation_html
 from ui.render_source import placeholder_html
 
@@ -28,9 +29,9 @@ class ChatParts:
     export: gr.DownloadButton
 
 
-def build_chat_tab(service: GuardedAssistant) -> ChatParts:
+def build_chat_tab(assistant: Assistant) -> ChatParts:
     """Lay out the tab inside the current Blocks context and wire its events."""
-    settings = service.settings
+    settings = assistant.settings
     turns = gr.State([])  # per session: gradio keeps one copy per browser tab or client
     with gr.Row(equal_height=False, elem_id="fn-chat-row"):
         with gr.Column(scale=3, min_width=420):
@@ -50,21 +51,21 @@ def build_chat_tab(service: GuardedAssistant) -> ChatParts:
                     max_sentences = gr.Slider(1, MAX_SENTENCES, value=min(settings.max_sentences, MAX_SENTENCES),
                                               step=1, label="Answer length: most sentences quoted",
                                               elem_id="fn-max-sentences")
-            save_form, save_turn, save_inputs, saved = _save_form(service)
+            save_form, save_turn, save_inputs, saved = _save_form(assistant)
         with gr.Column(scale=2, min_width=340, elem_id="fn-panel-column"):
             panel = gr.HTML(placeholder_html(), elem_id="fn-panel", js_on_load=_script("click_sources.js")
                             + _script("scroll_to_mark.js"))
 
     # "always_last": a question sent while the previous answer is still finishing runs right after it;
     # Gradio's default ("once") would drop it without a word.
-    gr.on([question.submit, ask.click], partial(handlers.respond, service),
+    gr.on([question.submit, ask.click], partial(handlers.respond, assistant),
           [question, turns, top_k, max_sentences], [conversation, turns, question, export],
           api_visibility="private", concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY,
           show_progress="hidden", trigger_mode="always_last")
 
     # Plain functions, not partials: Gradio finds the EventData parameter through type hints.
     def show_source(conversation_turns: list, event: gr.EventData) -> str:
-        return handlers.show_source(service, conversation_turns, event)
+        return handlers.show_source(assistant, conversation_turns, event)
 
     def conversation_clicked(conversation_turns: list, event: gr.EventData) -> tuple:
         # One event per click: [n] or a source opens the panel, "Save to eval set" opens the form.
@@ -80,11 +81,11 @@ def build_chat_tab(service: GuardedAssistant) -> ChatParts:
               api_visibility="private")
     save.click(partial(evals_handlers.save, settings), [turns, save_turn, answers, target], [saved[1], save_form],
                api_visibility="private", show_progress="hidden")
-    _api(service, turns, top_k, max_sentences)
+    _api(assistant, turns, top_k, max_sentences)
     return ChatParts(conversation, turns, export)
 
 
-def _save_form(service: GuardedAssistant) -> tuple:
+def _save_form(assistant: Assistant) -> tuple:
     """The hidden form a 'Save to eval set' click under an answer opens, and the notice it leaves."""
     save_turn = gr.State(None)
     with gr.Group(visible=False, elem_id="fn-save-form") as form:
@@ -92,7 +93,7 @@ def _save_form(service: GuardedAssistant) -> tuple:
         answers = gr.Textbox(label="Gold answer(s) you confirm, one per line", lines=2, max_lines=6,
                              placeholder="e.g. 37", elem_id="fn-save-answers")
         target = gr.Textbox(label="Eval set (.jsonl, under data_dir or the project's evals/sets)",
-                            value=evals_handlers.default_save_path(service.settings), elem_id="fn-save-path")
+                            value=evals_handlers.default_save_path(assistant.settings), elem_id="fn-save-path")
         with gr.Row():
             save = gr.Button("Save", variant="primary", size="sm", elem_id="fn-save")
             cancel = gr.Button("Cancel", size="sm", elem_id="fn-save-cancel")
@@ -102,7 +103,7 @@ def _save_form(service: GuardedAssistant) -> tuple:
     return form, save_turn, (answers, target, save), (saving, notice)
 
 
-def _api(service: GuardedAssistant, turns: gr.State, top_k: gr.Slider, max_sentences: gr.Slider) -> None:
+def _api(assistant: Assistant, turns: gr.State, top_k: gr.Slider, max_sentences: gr.Slider) -> None:
     """Stable endpoints for gradio_client, sharing the session's conversation with the page."""
     with gr.Group(visible=False):
         api_question = gr.Textbox(label="question")
@@ -112,7 +113,7 @@ def _api(service: GuardedAssistant, turns: gr.State, top_k: gr.Slider, max_sente
 
     def ask(question: str, conversation: list, top_k: float, max_sentences: float) -> tuple[dict, list]:
         """The Answer JSON (docs/how-it-works.md); earlier questions of this client session resolve follow-ups."""
-        return handlers.api_ask(service, question, conversation, top_k, max_sentences)
+        return handlers.api_ask(assistant, question, conversation, top_k, max_sentences)
 
     api_question.submit(ask, [api_question, turns, top_k, max_sentences], [api_answer, turns], api_name="ask",
                         concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY)

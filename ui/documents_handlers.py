@@ -5,10 +5,10 @@ from pathlib import Path
 
 import gradio as gr
 
+from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from index.corpus import IngestReport
 
-from ui.guarded import GuardedAssistant
 from ui.render_documents import documents_html, failures_html, header_html, notice_html, report_notice, summary_html
 from ui.uploads import UploadError, check_upload, save_upload
 
@@ -16,10 +16,10 @@ log = logging.getLogger(__name__)
 _STAGES = {"files": "Reading files", "chunks": "Embedding passages"}
 
 
-def refresh(service: GuardedAssistant) -> tuple:
+def refresh(assistant: Assistant) -> tuple:
     """Outputs: summary, documents table, failures, remove choices, page header."""
     try:
-        status, rows = service.status(), service.documents()
+        status, rows = assistant.status(), assistant.documents()
     except Exception as error:  # a broken index must not take the page down with it
         log.exception("status failed")
         message = notice_html("error", f"The index can't be read: {error}")
@@ -29,7 +29,7 @@ def refresh(service: GuardedAssistant) -> tuple:
             gr.Dropdown(choices=paths, value=None), header_html(status))
 
 
-def upload(service: GuardedAssistant, settings: Settings, files: list[str] | None,
+def upload(assistant: Assistant, settings: Settings, files: list[str] | None,
            progress: gr.Progress = gr.Progress()) -> tuple:
     """Check each uploaded file, save the good ones into the sources folder, index them.
 
@@ -46,27 +46,27 @@ def upload(service: GuardedAssistant, settings: Settings, files: list[str] | Non
     if not accepted:
         lines = [f"{name}: {reason}" for name, reason in rejected.items()]
         notice = notice_html("error", "Upload rejected" if lines else "Nothing uploaded", lines)
-        return notice, None, *refresh(service)
-    report = service.ingest(accepted, _progress(progress))
-    return report_notice(report, rejected), None, *refresh(service)
+        return notice, None, *refresh(assistant)
+    report = assistant.ingest(accepted, _progress(progress))
+    return report_notice(report, rejected), None, *refresh(assistant)
 
 
-def reindex(service: GuardedAssistant, settings: Settings, progress: gr.Progress = gr.Progress()) -> tuple:
+def reindex(assistant: Assistant, settings: Settings, progress: gr.Progress = gr.Progress()) -> tuple:
     """Bring the index in line with the sources folder. Outputs: notice, then refresh()'s."""
     if not settings.sources.is_dir():
-        return notice_html("error", f"The sources folder {settings.sources} doesn't exist."), *refresh(service)
-    report: IngestReport = service.ingest([settings.sources], _progress(progress))
-    return report_notice(report), *refresh(service)
+        return notice_html("error", f"The sources folder {settings.sources} doesn't exist."), *refresh(assistant)
+    report: IngestReport = assistant.ingest([settings.sources], _progress(progress))
+    return report_notice(report), *refresh(assistant)
 
 
-def remove(service: GuardedAssistant, settings: Settings, path: str | None, delete_file: bool) -> tuple:
+def remove(assistant: Assistant, settings: Settings, path: str | None, delete_file: bool) -> tuple:
     """Drop a document from the index, and optionally its file from the sources folder.
 
     Outputs: notice, then refresh()'s.
     """
     if not path:
-        return notice_html("warn", "Choose a document to remove."), *refresh(service)
-    removed = service.remove(path)
+        return notice_html("warn", "Choose a document to remove."), *refresh(assistant)
+    removed = assistant.remove(path)
     lines = []
     file = Path(path)
     inside = _inside(file, settings.sources)
@@ -78,7 +78,7 @@ def remove(service: GuardedAssistant, settings: Settings, path: str | None, dele
     elif inside and file.is_file():
         lines.append("the file is still in the sources folder, so re-indexing will add it back")
     notice = notice_html("ok", f"Removed {path}", lines) if removed else notice_html("warn", f"{path} was not indexed")
-    return notice, *refresh(service)
+    return notice, *refresh(assistant)
 
 
 def _inside(file: Path, folder: Path) -> bool:

@@ -6,17 +6,18 @@ from html import escape
 
 import gradio as gr
 
+from assistant.pipeline import Assistant
+
 from ui import documents_handlers as handlers
-from ui.guarded import GuardedAssistant
 from ui.uploads import ALLOWED_SUFFIXES
 
 
-def build_documents_tab(service: GuardedAssistant, header: gr.HTML) -> tuple[Callable[[], tuple], list]:
+def build_documents_tab(assistant: Assistant, header: gr.HTML) -> tuple[Callable[[], tuple], list]:
     """Lay out the tab inside the current Blocks context and wire its events.
 
     Returns the refresh function and the components it fills, for page load and tab switches.
     """
-    settings = service.settings
+    settings = assistant.settings
     summary = gr.HTML(elem_id="fn-summary")
     with gr.Row(equal_height=True, elem_id="fn-doc-actions"):
         files = gr.File(label="Add documents", show_label=False, file_count="multiple",
@@ -39,10 +40,10 @@ def build_documents_tab(service: GuardedAssistant, header: gr.HTML) -> tuple[Cal
 
     shown = [summary, table, failures, chosen, header]
     index_events = {"concurrency_id": "index", "concurrency_limit": 1, "api_visibility": "private"}
-    files.upload(partial(handlers.upload, service, settings), [files], [notice, files, *shown],
+    files.upload(partial(handlers.upload, assistant, settings), [files], [notice, files, *shown],
                  show_progress_on=[notice], **index_events)
-    reindex.click(partial(handlers.reindex, service, settings), None, [notice, *shown],
+    reindex.click(partial(handlers.reindex, assistant, settings), None, [notice, *shown],
                   show_progress_on=[notice], **index_events)
-    remove.click(partial(handlers.remove, service, settings), [chosen, delete_file], [notice, *shown],
+    remove.click(partial(handlers.remove, assistant, settings), [chosen, delete_file], [notice, *shown],
                  **index_events)
-    return partial(handlers.refresh, service), shown
+    return partial(handlers.refresh, assistant), shown

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import gradio as gr
 
+from assistant.pipeline import Assistant
 from assistant.settings import Settings, UsageError
-from evals.api import SETS_DIR, answer_of, list_sets, load_run, save_answer
+from evals.api import SETS_DIR, Run, answer_of, list_sets, load_run, run_eval, save_answer
+from evals.evalset import load_set
+from evals.runner import Progress as EvalProgress
 
 from ui.conversation import Turn
 from ui.export import write_export
-from ui.guarded import GuardedAssistant
 from ui.render_chat import conversation_html, turn_html
 from ui.render_documents import notice_html
 from ui.render_evals import metrics_html, questions_html, run_summary_html
@@ -45,7 +47,7 @@ def refresh_sets(settings: Settings, current: str | None) -> gr.Dropdown:
     return gr.Dropdown(choices=choices, value=value)
 
 
-def run(service: GuardedAssistant, chosen: str | None, typed: str | None, corpus: str | None, limit: float | None,
+def run(assistant: Assistant, chosen: str | None, typed: str | None, corpus: str | None, limit: float | None,
         progress: gr.Progress = gr.Progress()) -> tuple:
     """Run the typed path (else the chosen set). Outputs: notice, summary, metrics, questions, report, run folder."""
     set_path = (typed or "").strip() or (chosen or "").strip()
@@ -59,7 +61,7 @@ def run(service: GuardedAssistant, chosen: str | None, typed: str | None, corpus
 
     progress(0, desc="Starting the run")
     try:
-        result = service.evaluate(Path(set_path).expanduser(), folder, count, report)
+        result = evaluate(assistant, Path(set_path).expanduser(), folder, count, report)
     except UsageError as error:
         return _failed(f"Can't run {set_path}", [str(error)])
     except Exception as error:  # the page stays usable; the log has the traceback
@@ -88,13 +90,31 @@ def open_question(run_folder: str | None, turns: list[Turn] | None, event: gr.Ev
     return shown, turns, gr.DownloadButton(value=write_export(turns), interactive=True), gr.Tabs(selected="chat")
 
 
-def api_eval(service: GuardedAssistant, set_path: str, limit: int | None = None, corpus: str | None = None) -> dict:
+def api_eval(assistant: Assistant, set_path: str, limit: int | None = None, corpus: str | None = None) -> dict:
     """/eval: run a set (optionally a sample of `limit`, on a `corpus` folder); its metrics."""
     try:
-        result = service.evaluate(Path(set_path), Path(corpus) if corpus else None, int(limit) if limit else None)
+        result = evaluate(assistant, Path(set_path), Path(corpus) if corpus else None, int(limit) if limit else None)
     except UsageError as error:
         raise gr.Error(escape(str(error), quote=False), print_exception=False) from error
     return result.metrics
+
+
+def evaluate(assistant: Assistant, set_path: Path, corpus: Path | None = None, limit: int | None = None,
+             progress: EvalProgress | None = None) -> Run:
+    """Run a set into data_dir/runs: on the chat's own index, which the run holds still (uploads wait for
+    it), or on a corpus folder indexed into a collection of its own.
+
+    A set outside the project's sets and the data folder that can't be read as one gets the same
+    answer whether it is missing or something else: the page must not tell which files the server has.
+    """
+    try:
+        load_set(set_path)
+    except UsageError:
+        if not _allowed(set_path, assistant.settings):
+            raise UsageError(f"{set_path}: no eval set there") from None
+        raise
+    return run_eval(set_path, assistant.settings, corpus=corpus, limit=limit, progress=progress,
+                    assistant=None if corpus else assistant)
 
 
 def start_save(turns: list[Turn] | None, event: gr.EventData) -> tuple:
@@ -157,11 +177,16 @@ def save_path(settings: Settings, text: str | None) -> Path:
         raise UsageError(f"{raw}: an eval set is a .jsonl file")
     if not path.is_absolute() and len(path.parts) == 1:
         path = saved_dir(settings) / path
-    resolved = path.resolve()
-    roots = (SETS_DIR.resolve(), settings.data_dir.resolve())
-    if not any(root == resolved.parent or root in resolved.parents for root in roots):
+    if not _allowed(path, settings):
         raise UsageError(f"{raw}: save under {SETS_DIR} or {settings.data_dir}")
     return path
+
+
+def _allowed(path: Path, settings: Settings) -> bool:
+    """Whether a set lies under the project's evals/sets or the data folder, where the page may write
+    sets and say why one can't be read."""
+    resolved = path.resolve()
+    return any(root in resolved.parents for root in (SETS_DIR.resolve(), settings.data_dir.resolve()))
 
 
 def _failed(title: str, lines: list[str] = ()) -> tuple:

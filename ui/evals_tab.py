@@ -5,18 +5,19 @@ from html import escape
 
 import gradio as gr
 
+from assistant.pipeline import Assistant
+
 from ui import evals_handlers as handlers
 from ui.chat_tab import SCRIPTS, ChatParts
-from ui.guarded import GuardedAssistant
 from ui.render_evals import intro_html
 
 
-def build_evals_tab(service: GuardedAssistant, chat: ChatParts, tabs: gr.Tabs) -> gr.Dropdown:
+def build_evals_tab(assistant: Assistant, chat: ChatParts, tabs: gr.Tabs) -> gr.Dropdown:
     """Lay out the tab inside the current Blocks context and wire its events.
 
     Returns the set picker, whose choices the app refreshes when the tab is opened.
     """
-    settings = service.settings
+    settings = assistant.settings
     run_folder = gr.State(None)  # the run this session is looking at
     with gr.Row(equal_height=False, elem_id="fn-evals-row"):
         with gr.Column(scale=3, min_width=320):
@@ -40,7 +41,7 @@ def build_evals_tab(service: GuardedAssistant, chat: ChatParts, tabs: gr.Tabs) -
     metrics = gr.HTML(elem_id="fn-eval-metrics")
     questions = gr.HTML(elem_id="fn-eval-questions", js_on_load=(SCRIPTS / "click_sources.js").read_text(encoding="utf-8"))
 
-    run.click(partial(handlers.run, service), [chosen, typed, corpus, limit],
+    run.click(partial(handlers.run, assistant), [chosen, typed, corpus, limit],
               [notice, summary, metrics, questions, report, run_folder], api_visibility="private",
               concurrency_id="eval", concurrency_limit=1, show_progress_on=[notice])
     questions.click(handlers.open_question, [run_folder, chat.turns], [chat.conversation, chat.turns, chat.export, tabs],
@@ -48,7 +49,7 @@ def build_evals_tab(service: GuardedAssistant, chat: ChatParts, tabs: gr.Tabs) -
 
     def evaluate(set_path: str, limit: int | None = None, corpus: str | None = None) -> dict:
         """Run an eval set (path on the server; optional sample size and corpus folder); its metrics."""
-        return handlers.api_eval(service, set_path, limit, corpus)
+        return handlers.api_eval(assistant, set_path, limit, corpus)
 
     gr.api(evaluate, api_name="eval", concurrency_id="eval", concurrency_limit=1)
     return chosen
