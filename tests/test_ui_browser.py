@@ -235,3 +235,23 @@ def test_reindex_shows_failures_and_remove_drops_a_document(page, app):
     page.locator("#fn-notice .fn-notice", has_text="Removed").wait_for()
     expect(page.locator("#fn-documents")).not_to_contain_text("harbour.md")  # outputs render one by one
     assert not extra.exists()
+
+
+def test_an_upload_made_while_another_indexes_queues_behind_it_and_every_file_is_named(page, app, tmp_path):
+    from index.writer_lock import WriterLock
+
+    files = [tmp_path / f"queued{i}.txt" for i in range(3)]
+    for i, file in enumerate(files):
+        file.write_text(f"The queued harbour report number {i} says the lighthouse has {400 + i} steps.\n")
+    open_documents_tab(page)
+    with WriterLock(app.settings.data_dir).held():  # as while a `footnote ingest` runs in another process
+        page.set_input_files("#fn-upload input[type=file]", str(files[0]))
+        page.locator("#fn-notice", has_text="Waiting for another indexing").wait_for(timeout=10_000)
+        page.set_input_files("#fn-upload input[type=file]", [str(files[1]), str(files[2])])
+        page.wait_for_timeout(1_000)  # the second upload reaches the server's queue while the first waits
+    notice = page.locator("#fn-notice .fn-notice", has_text="queued2.txt")
+    notice.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert "added sources/queued1.txt" in _text(notice) and "added sources/queued2.txt" in _text(notice)
+    for file in files:
+        expect(page.locator("#fn-documents")).to_contain_text(file.name)
+        assert (app.settings.sources / file.name).read_text() == file.read_text()

@@ -13,7 +13,8 @@ from ui.render_documents import documents_html, failures_html, header_html, noti
 from ui.uploads import UploadError, check_upload, save_upload
 
 log = logging.getLogger(__name__)
-_STAGES = {"files": "Reading files", "chunks": "Embedding passages"}
+_STAGES = {"files": "Reading files", "chunks": "Embedding passages",
+           "waiting": "Waiting for another indexing of this data folder to finish"}
 
 
 def refresh(assistant: Assistant) -> tuple:
@@ -48,7 +49,7 @@ def upload(assistant: Assistant, settings: Settings, files: list[str] | None,
         notice = notice_html("error", "Upload rejected" if lines else "Nothing uploaded", lines)
         return notice, None, *refresh(assistant)
     report = assistant.ingest(accepted, _progress(progress))
-    return report_notice(report, rejected), None, *refresh(assistant)
+    return report_notice(report, rejected, uploaded=True), None, *refresh(assistant)
 
 
 def reindex(assistant: Assistant, settings: Settings, progress: gr.Progress = gr.Progress()) -> tuple:
@@ -68,7 +69,7 @@ def remove(assistant: Assistant, settings: Settings, path: str | None, delete_fi
         return notice_html("warn", "Choose a document to remove."), *refresh(assistant)
     removed = assistant.remove(path)
     lines = []
-    file = Path(path)
+    file = assistant.source_file(path)
     inside = _inside(file, settings.sources)
     if delete_file and inside and file.is_file():
         file.unlink()
@@ -87,6 +88,7 @@ def _inside(file: Path, folder: Path) -> bool:
 
 def _progress(progress: gr.Progress):
     def report(stage: str, done: int, total: int) -> None:
-        progress((done, total) if total else None, desc=_STAGES.get(stage, stage), unit=stage)
+        # A tuple shows "done/total"; a number (the wait has none) is what makes Gradio show the description.
+        progress((done, total) if total else 0, desc=_STAGES.get(stage, stage), unit=stage)
 
     return report

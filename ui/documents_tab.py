@@ -40,8 +40,10 @@ def build_documents_tab(assistant: Assistant, header: gr.HTML) -> tuple[Callable
 
     shown = [summary, table, failures, chosen, header]
     index_events = {"concurrency_id": "index", "concurrency_limit": 1, "api_visibility": "private"}
+    # "multiple": an upload made while another is indexing queues behind it (by default Gradio drops
+    # every trigger of an event that is still running).
     files.upload(partial(handlers.upload, assistant, settings), [files], [notice, files, *shown],
-                 show_progress_on=[notice], **index_events)
+                 show_progress_on=[notice], trigger_mode="multiple", **index_events)
     reindex.click(partial(handlers.reindex, assistant, settings), None, [notice, *shown],
                   show_progress_on=[notice], **index_events)
     remove.click(partial(handlers.remove, assistant, settings), [chosen, delete_file], [notice, *shown],

@@ -62,13 +62,15 @@ def notice_html(kind: str, title: str, lines: list[str] = ()) -> str:
             f'{f"<ul>{items}</ul>" if items else ""}</div>')
 
 
-def report_notice(report: IngestReport, rejected: dict[str, str] | None = None) -> str:
-    """What an ingest (and the upload checks before it) did, file by file."""
+def report_notice(report: IngestReport, rejected: dict[str, str] | None = None, uploaded: bool = False) -> str:
+    """What an ingest (and the upload checks before it) did, file by file: for an upload every file is
+    named, those that were already indexed as they are too."""
     rejected = rejected or {}
     lines = [f"rejected {name}: {reason}" for name, reason in rejected.items()]
     lines += [f"failed {path}: {reason}" for path, reason in report.failed.items()]
     lines += [f"added {p}" for p in report.added] + [f"updated {p}" for p in report.updated]
-    lines += [f"removed {p}" for p in report.removed]
+    lines += [f"unchanged {p}" for p in report.unchanged if uploaded] + [f"removed {p}" for p in report.removed]
+    lines += [f"skipped {path}: {reason}" for path, reason in report.skipped.items()]
     lines += [f"note {path}: {note}" for path, note in report.notes.items()]
     kind = "error" if (rejected or report.failed) and not (report.added or report.updated) else (
         "warn" if rejected or report.failed else "ok")
