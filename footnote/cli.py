@@ -13,10 +13,13 @@ from assistant.answer import Answer
 from assistant.settings import Settings, UsageError, env_name
 
 USER_ERROR, INTERNAL_ERROR = 2, 1
+SOME_FAILED = 4  # an ingest indexed what it could, but some files could not be read
+DISAGREE = 5  # `footnote check`: the catalog, the vector store and the keyword index disagree
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; exit 0 on success, 2 on bad usage or input, 1 on an internal error."""
+    """Run one command; exit 0 on success, 2 on bad usage or input, 1 on an internal error (3, 4 and 5: see
+    the README's exit codes)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -69,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(run=run_status)
 
+    check = commands.add_parser("check", parents=[settings_flags],
+                                help=f"compare the catalog, vectors and keyword index id by id (exit {DISAGREE} if "
+                                     "they disagree)")
+    check.add_argument("--repair", action="store_true", help="mend what disagrees (nothing is embedded again)")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(run=run_check)
+
     from evals.cli import add_eval_commands
 
     add_eval_commands(commands, settings_flags)
@@ -83,11 +93,35 @@ def _assistant(settings: Settings):
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """footnote ingest [PATH…]"""
+    progress, close = _progress_bars(settings)
+    try:
+        report = _assistant(settings).ingest(args.paths or [settings.sources], progress)
+    finally:
+        close()
+    for path, note in report.notes.items():
+        print(f"note: {path}: {note}", file=sys.stderr)
+    for path, reason in report.skipped.items():
+        print(f"skipped: {path}: {reason}", file=sys.stderr)
+    for path, reason in report.failed.items():
+        print(f"failed: {path}: {reason}", file=sys.stderr)
+    print(report.summary())
+    if any(reason == "no such file or directory" for reason in report.failed.values()):
+        return USER_ERROR
+    return SOME_FAILED if report.failed else 0
+
+
+def _progress_bars(settings: Settings):
+    """A progress callback drawing one bar per stage on stderr (when it is a terminal), saying once that
+    it waits for another process's ingest; and a function that removes the bars."""
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
+        if stage == "waiting":
+            print(f"footnote: waiting for another process writing to {settings.data_dir} to finish…",
+                  file=sys.stderr, flush=True)
+            return
         bar = bars.get(stage)
         if bar is None:
             bar = bars[stage] = tqdm(total=total, desc=f"{stage:>6}", unit=stage[:-1], file=sys.stderr,
@@ -95,16 +129,11 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         bar.total = total
         bar.update(done - bar.n)
 
-    report = _assistant(settings).ingest(args.paths or [settings.sources], progress)
-    for bar in bars.values():
-        bar.close()
-    for path, note in report.notes.items():
-        print(f"note: {path}: {note}", file=sys.stderr)
-    for path, reason in report.failed.items():
-        print(f"failed: {path}: {reason}", file=sys.stderr)
-    print(report.summary())
-    missing = any(reason == "no such file or directory" for reason in report.failed.values())
-    return USER_ERROR if missing else 0
+    def close() -> None:
+        for bar in bars.values():
+            bar.close()
+
+    return progress, close
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -155,12 +184,35 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for key in ("documents", "chunks", "model", "collection", "store", "data_dir"):
         print(f"{key:>10}: {status[key]}")
+    for problem in status["problems"]:
+        print(f"   problem: {problem}; `footnote check --repair` mends it")
     for failure in status["failures"]:
         print(f"    failed: {failure['path']}: {failure['reason']}")
     earlier = status["earlier_versions"]
     if earlier["collections"] or earlier["models"]:
         print(f"   earlier: {earlier['summary']}; `footnote prune` deletes them")
     return 0
+
+
+def run_check(args: argparse.Namespace, settings: Settings) -> int:
+    """footnote check [--repair]: exit DISAGREE while the stores disagree."""
+    assistant = _assistant(settings)
+    progress, close = _progress_bars(settings)
+    try:
+        found = assistant.repair(progress) if args.repair else assistant.check(progress)
+    finally:
+        close()
+    agrees = found.agrees or (args.repair and assistant.check().agrees)
+    if args.json:
+        print(json.dumps({**found.to_dict(), "repaired": bool(args.repair and not found.agrees)}, indent=1))
+    elif found.agrees:
+        print(f"consistent: {found.chunks:,} passages in the catalog, the vector store and the keyword index")
+    else:
+        for problem in found.problems():
+            print(f"{'repaired' if agrees else 'problem'}: {problem}")
+        if not args.repair:
+            print("`footnote check --repair` mends this from the catalog, without embedding anything again")
+    return 0 if agrees else DISAGREE
 
 
 def run_prune(args: argparse.Namespace, settings: Settings) -> int:

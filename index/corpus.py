@@ -124,6 +124,9 @@ class Corpus:
     def _session(self, progress: Progress | None = None) -> Iterator[bool]:
         """Hold the writer lock and mend what an interrupted session left; yields whether it mended anything."""
         with self.writer.held(on_wait=_waiting(progress)):
+            # Another process may have written since this one opened the store: an embedded Chroma
+            # that writes from a stale view of its index corrupts it ("Error finding id").
+            self.vectors.reopen()
             rekeyed = self._rekey()
             added, deleted = mend_vectors(self.catalog, self.vectors)
             yield bool(rekeyed or added or deleted)

@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 from index.model_files import file_sha256, verify_model_dir
+from index.writer_lock import WriterLock
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # Bumped whenever a recipe changes (see model_name).
@@ -30,12 +31,16 @@ def onnx_model_path(model_dir: Path, cache_dir: Path, precision: str) -> Path:
     """Path of the ONNX file for `precision` ("fp32" or "int8"), exporting it on first use."""
     fp32 = cache_dir / f"{model_name('fp32')}.onnx"
     target = cache_dir / f"{model_name(precision)}.onnx"
-    if not is_intact(target):
-        verify_model_dir(model_dir)
-        cache_dir.mkdir(parents=True, exist_ok=True)
+    if is_intact(target):
+        return target
+    verify_model_dir(model_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # One exporter at a time: processes started together on a fresh machine would write the same
+    # intermediate files and load each other's half-written graphs.
+    with WriterLock(cache_dir, "export.lock").held():
         if not is_intact(fp32):
             _export(model_dir, fp32)
-        if precision == "int8":
+        if precision == "int8" and not is_intact(target):
             quantize(fp32, target)
     return target
 

@@ -1,13 +1,16 @@
 """Chunk vectors in a Chroma collection (cosine space), embedded on disk or on a Chroma server."""
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 
 from index.document import Chunk
+from index.writer_lock import WriterLock
 
 # Chroma rejects larger add() batches; stay well under its limit.
 _WRITE_BATCH = 2000
+_OPENING = "chroma-open.lock"
 
 
 class StoreUnavailable(Exception):
@@ -37,10 +40,14 @@ class VectorStore:
         self.location, self._collection = self._open()
 
     def _open(self):
-        location, client = _client(*self._where)
-        # embedding_function=None: vectors always come from us; Chroma's default downloads a model.
-        return location, client.get_or_create_collection(
-            self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+        path, host, port = self._where
+        # Two processes creating one embedded store at once race in Chroma's own set-up ("table
+        # collections already exists"): opening is one at a time per data folder (milliseconds).
+        with nullcontext() if host else WriterLock(path.parent, _OPENING).held():
+            location, client = _client(path, host, port)
+            # embedding_function=None: vectors always come from us; Chroma's default downloads a model.
+            return location, client.get_or_create_collection(
+                self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
 
     def add(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
         """Store chunk vectors (ids must not exist yet: delete replaced chunks first)."""

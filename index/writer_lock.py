@@ -25,8 +25,8 @@ class WriterLock:
     ...     ...
     """
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder.resolve() / LOCK_FILE
+    def __init__(self, folder: Path, name: str = LOCK_FILE) -> None:
+        self.path = folder.resolve() / name
 
     @contextmanager
     def held(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:

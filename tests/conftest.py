@@ -87,3 +87,25 @@ def browser():
 
     with chromium() as running:
         yield running
+
+
+WORDS = ("harbour lighthouse keeper storm ship crate tea spice river bridge market council mayor railway station "
+         "winter harvest orchard mill bakery school library museum garden fountain tower clock bell ferry island "
+         "quarry mine forge canal lock barge warehouse customs tariff ledger census festival parade choir theatre").split()
+
+
+def write_documents(folder: Path, count: int, start: int = 0) -> list[Path]:
+    """`count` small documents of varied, deterministic prose (a fact with a number in each sentence)."""
+    import random
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in range(start, start + count):
+        pick = random.Random(number)
+        sentences = [f"The {pick.choice(WORDS)} of {pick.choice(WORDS)} town counted {pick.randrange(10, 9999)} "
+                     f"{pick.choice(WORDS)}s during the {pick.choice(WORDS)} season of {1800 + number % 200}."
+                     for _ in range(pick.randrange(4, 12))]
+        path = folder / f"doc{number:04d}.txt"
+        path.write_text(f"Report {number}\n" + " ".join(sentences) + "\n")
+        paths.append(path)
+    return paths

@@ -1,0 +1,132 @@
+"""Writers across processes: racing ingests lose nothing, a killed rebuild breaks nothing, readers never see half an index."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.catalog import Catalog
+from index.keyword_index import KeywordIndex
+
+from tests.conftest import ROOT, write_documents
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def _agree(assistant) -> list[str]:
+    """The chunk ids every store holds, once they agree (fails the test otherwise)."""
+    corpus = assistant.corpus
+    ids = corpus.catalog.chunk_ids()
+    assert len(ids) == len(set(ids)), "duplicate chunk ids"
+    assert corpus.vectors.ids() == set(ids), "Chroma and the catalog disagree"
+    assert corpus.keywords.ids() == ids, "the keyword index and the catalog disagree"
+    vectors = corpus.catalog.vectors(ids)
+    lost = [cid for cid in ids if corpus.vectors.search(vectors[cid][0], 1)[0][0] != cid]
+    assert lost == [], f"{len(lost)} chunks can't be found by their own vector"
+    return ids
+
+
+def _env(tmp_path: Path, models_dir: Path) -> dict:
+    return {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FOOTNOTE_DATA_DIR": str(tmp_path / "data"),
+            "FOOTNOTE_MODELS_DIR": str(models_dir), "FOOTNOTE_THREADS": "1"}
+
+
+def test_twenty_five_ingests_racing_a_large_one_lose_nothing(make_assistant, tmp_path, models_dir):
+    write_documents(tmp_path / "large", 150)
+    small = write_documents(tmp_path / "small", 25, start=500)
+    env = _env(tmp_path, models_dir)
+    command = [sys.executable, "-m", "assistant", "ingest"]
+    # The large folder twice: two identical ingests at once must not both claim to have added it.
+    runs = [subprocess.Popen([*command, str(tmp_path / "large")], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs += [subprocess.Popen([*command, str(path)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for path in small]
+    outputs = [run.communicate(timeout=800) for run in runs]
+    assert [run.returncode for run in runs] == [0] * len(runs), [err for _, err in outputs if err]
+    large = [out.strip().splitlines()[-1] for out, _ in outputs[:2]]
+    assert sorted(large) == ["0 added, 0 updated, 150 unchanged, 0 removed, 0 failed",
+                             "150 added, 0 updated, 0 unchanged, 0 removed, 0 failed"]
+    assert any("waiting for another process" in err for _, err in outputs)
+
+    assistant = make_assistant()
+    assert assistant.status()["documents"] == 175 and assistant.status()["problems"] == []
+    ids = _agree(assistant)
+    assert len(ids) == assistant.status()["chunks"]
+    again = assistant.ingest([tmp_path / "large", tmp_path / "small"])
+    assert again.chunks_embedded == 0 and len(again.unchanged) == 175
+
+
+REBUILD_FOREVER = """
+import sys
+from pathlib import Path
+from index.catalog import Catalog
+from index.keyword_index import KeywordIndex
+catalog, folder = Path(sys.argv[1]), Path(sys.argv[2])
+ids, texts, groups = Catalog(catalog).keyword_texts()
+keywords = KeywordIndex(folder)
+print("ready", flush=True)
+for turn in range(10_000):  # alternate row counts, so a torn index shows as a mismatch
+    n = len(ids) - 7 * (turn % 2)
+    keywords.rebuild(ids[:n], texts[:n], groups[:n])
+    (folder.parent / "rebuilds").write_text(str(turn + 1))
+"""
+
+
+def _rebuilder(data: Path) -> subprocess.Popen:
+    catalog = next(data.glob("*.sqlite"))
+    process = subprocess.Popen([sys.executable, "-c", REBUILD_FOREVER, str(catalog), str(catalog.with_suffix(".bm25"))],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "ready"
+    return process
+
+
+def test_kill_9_during_keyword_rebuilds_never_breaks_ask(make_assistant, tmp_path):
+    folder = tmp_path / "docs"
+    write_documents(folder, 120)
+    make_assistant().ingest([folder])
+    question = "How many were counted in Report 17?"
+    chance = random.Random(18)
+    for _ in range(10):
+        rebuilding = _rebuilder(tmp_path / "data")
+        time.sleep(chance.uniform(0.1, 1.5))
+        os.kill(rebuilding.pid, signal.SIGKILL)
+        rebuilding.wait()
+        assistant = make_assistant()
+        assert assistant.ask(question).passages  # answers even before the next ingest
+        report = assistant.ingest([folder])
+        assert report.summary() == "0 added, 0 updated, 120 unchanged, 0 removed, 0 failed"
+        _agree(assistant)
+        answer = assistant.ask(question)
+        assert answer.passages and answer.timings_ms["total"] > 0
+
+
+def test_readers_never_see_half_a_rebuilt_keyword_index(make_assistant, tmp_path):
+    folder = tmp_path / "docs"
+    write_documents(folder, 300)
+    make_assistant().ingest([folder])
+    catalog = next((tmp_path / "data").glob("*.sqlite"))
+    full = len(Catalog(catalog).chunk_ids())
+    rebuilding = _rebuilder(tmp_path / "data")
+    reads, torn = 0, []
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            keywords = KeywordIndex(catalog.with_suffix(".bm25"))  # a fresh reader, as another process opens it
+            try:
+                ids, rows = keywords.ids(), keywords._loaded().bm25.scores["num_docs"]
+                hits = keywords.search("harbour lighthouse keeper", 50)
+                if len(ids) != rows or len(ids) not in (full, full - 7) or not hits:
+                    torn.append(f"{len(ids)} ids, {rows} rows")
+            except Exception as error:  # noqa: BLE001 — any failure to read is what the test looks for
+                torn.append(repr(error))
+            reads += 1
+    finally:
+        os.kill(rebuilding.pid, signal.SIGKILL)
+        rebuilding.wait()
+    assert int((tmp_path / "data" / "rebuilds").read_text()) >= 5, "fewer than five rebuilds during the reads"
+    assert reads > 100 and torn == [], f"{len(torn)} of {reads} reads saw a torn index: {torn[:5]}"
