@@ -66,6 +66,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         run = run_set(Path(args.target), settings, args.out, args.corpus, args.limit, bars.update)
     finally:
         bars.close()
+    for warning in run.info.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(run.metrics, indent=1))
     else:

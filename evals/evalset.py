@@ -81,7 +81,7 @@ def parse_record(data: object, default_id: str = "") -> EvalRecord:
         raise ValueError("'question' must be a non-empty string")
     if "evidence" not in data:
         raise ValueError("'evidence' is required (null when the documents do not answer)")
-    answers = _groups(data.get("answers", []), "answers")
+    answers = _groups(data.get("answers") or [], "answers")  # null: no short answer, as an empty list
     evidence = None if data["evidence"] is None else _groups(data["evidence"], "evidence")
     if evidence is None and answers:
         raise ValueError("'answers' must be empty when 'evidence' is null (an unanswerable question)")

@@ -43,6 +43,10 @@ class EvidenceLocator:
                 return spans
         return ()
 
+    def knows(self, source: str) -> bool:
+        """Whether a set's `source` names an indexed document."""
+        return any(_is_source(path, source) for path in self.paths)
+
     def path_of(self, document_id: str) -> str | None:
         """The indexed path of a benchmark document id (see evals/docids.py)."""
         if self._by_id is None:

@@ -66,13 +66,24 @@ def run_set(set_path: Path, settings: Settings, out: Path | None = None, corpus:
     info = {"set": str(set_path), "corpus": str(corpus) if corpus else None, "limit": limit,
             "questions": len(results), "documents": len(paths), "collection": assistant.corpus.collection_name,
             "ingest": ingest_summary, "started": started.isoformat(timespec="seconds"),
-            "seconds": round(time.perf_counter() - clock, 1),
+            "seconds": round(time.perf_counter() - clock, 1), "warnings": _unknown_sources(records, locator),
             "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(assistant.settings).items()
                          if k != "auth"}}
     run = Run(out, info, metrics, results)
     save_summary(run)
     write_report(run)
     return run
+
+
+def _unknown_sources(records: list[EvalRecord], locator: EvidenceLocator) -> list[str]:
+    """A warning when questions name a `source` the corpus doesn't hold (a typo, or the wrong corpus):
+    their evidence is then looked for everywhere, which is rarely what the set meant."""
+    unknown = [(r.id, source) for r in records for source in r.sources if not locator.knows(source)]
+    if not unknown:
+        return []
+    shown = ", ".join(f"{qid} ({source})" for qid, source in unknown[:5]) + (", …" if len(unknown) > 5 else "")
+    questions = len({qid for qid, _ in unknown})
+    return [f"{questions} question{'s' * (questions != 1)} name a source that is not in the corpus: {shown}"]
 
 
 def _answer_all(records: list[EvalRecord], assistant: Assistant, locator: EvidenceLocator, results_file: Path,

@@ -3,7 +3,9 @@
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
+from typing import ContextManager
 from pathlib import Path
 
 import numpy as np
@@ -145,11 +147,12 @@ class Catalog:
                 found[row[0]] = row[1:]
         return found
 
-    def replace_many(self, documents: list[tuple[Document, str, list[tuple[Chunk, str, bytes, bytes, bytes]]]]
-                     ) -> None:
+    def replace_many(self, documents: list[tuple[Document, str, list[tuple[Chunk, str, bytes, bytes, bytes]]]],
+                     committing: Callable[[], ContextManager] = nullcontext) -> None:
         """Swap in documents (each with its origin) and their new chunks (chunk, embed key, vector,
-        sentence vectors, word-piece vectors) in one transaction."""
-        with self._transaction():
+        sentence vectors, word-piece vectors) in one transaction; `committing()` is held around its
+        commit alone (readers see the last commit meanwhile, however long the writing takes)."""
+        with self._transaction(committing):
             for document, origin, rows in documents:
                 self._writer.execute("DELETE FROM chunks WHERE path=?", (document.path,))
                 self._writer.execute("DELETE FROM failures WHERE path=?", (document.path,))
@@ -163,9 +166,9 @@ class Catalog:
                     [(c.id, c.path, seq, c.start, c.end, c.text, c.title, json.dumps(c.sentences), key, vec, svec,
                       tvec) for seq, (c, key, vec, svec, tvec) in enumerate(rows)])
 
-    def remove(self, paths: Iterable[str]) -> None:
-        """Forget documents, their chunks and failures, in one transaction."""
-        with self._transaction():
+    def remove(self, paths: Iterable[str], committing: Callable[[], ContextManager] = nullcontext) -> None:
+        """Forget documents, their chunks and failures, in one transaction (`committing()` as in replace_many)."""
+        with self._transaction(committing):
             for path in paths:
                 for table in ("chunks", "documents", "failures"):
                     self._writer.execute(f"DELETE FROM {table} WHERE path=?", (path,))
@@ -200,8 +203,8 @@ class Catalog:
     def _sentence_rows(self, blob: bytes) -> np.ndarray:
         return np.frombuffer(blob, dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
 
-    def _transaction(self):
-        return _Transaction(self._writer)
+    def _transaction(self, committing: Callable[[], ContextManager] = nullcontext):
+        return _Transaction(self._writer, committing)
 
     def _add_document_vectors(self) -> None:
         """Catalogs written before documents had vectors get the column, filled from their chunks, once."""
@@ -231,14 +234,18 @@ class Catalog:
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(self, db: sqlite3.Connection, committing: Callable[[], ContextManager]) -> None:
+        self.db, self.committing = db, committing
 
     def __enter__(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind, value, traceback) -> None:
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
+        if kind:
+            self.db.execute("ROLLBACK")
+            return
+        with self.committing():
+            self.db.execute("COMMIT")
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -25,18 +25,23 @@ class Chunker:
 
     def split(self, document: Document) -> list[Chunk]:
         """Chunks of `document` in order; every sentence lies in at least one chunk."""
-        spans = self._fitting_sentences(document.text)
-        sizes = self.count_tokens([document.text[s:e] for s, e in spans])
+        spans, sizes = self._fitting_sentences(document.text)
         return [self._chunk(document, spans[a:b]) for a, b in self._windows(sizes)]
 
-    def _fitting_sentences(self, text: str) -> list[tuple[int, int]]:
-        """Sentence spans, with any sentence longer than the budget cut at word-piece boundaries."""
+    def _fitting_sentences(self, text: str) -> tuple[list[tuple[int, int]], list[int]]:
+        """Sentence spans and their word-piece counts, with any sentence longer than the budget cut at
+        word-piece boundaries (each text is counted once: tokenizing is most of splitting's time)."""
         spans = split_sentences(text)
-        sizes = self.count_tokens([text[s:e] for s, e in spans])
-        fitted = []
-        for (start, end), size in zip(spans, sizes):
-            fitted += [(start, end)] if size <= self.max_tokens else self._cut_long(text, start, end)
-        return fitted
+        fitted, sizes = [], []
+        for (start, end), size in zip(spans, self.count_tokens([text[s:e] for s, e in spans])):
+            if size <= self.max_tokens:
+                fitted.append((start, end))
+                sizes.append(size)
+            else:
+                pieces = self._cut_long(text, start, end)
+                fitted += pieces
+                sizes += self.count_tokens([text[s:e] for s, e in pieces])
+        return fitted, sizes
 
     def _cut_long(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         offsets = self.token_offsets(text[start:end])

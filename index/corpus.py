@@ -101,9 +101,8 @@ class Corpus:
             ids = self.catalog.chunk_ids(path)
             found = bool(ids) or self.catalog.document(path) is not None
             if found:
-                with self.guard.exclusive():
-                    self.vectors.delete(ids)
-                    self.catalog.remove([path])
+                self.catalog.remove([path], committing=self.guard.exclusive)
+                self.vectors.delete(ids)
             self._publish(mended or found)
         return found
 

@@ -49,9 +49,10 @@ class IngestReport:
 class Ingest:
     """The work of one ingest on a corpus whose writer lock the caller holds.
 
-    Vectors of new chunks go into the vector store first, where nothing finds them until the
-    catalog names them; the catalog commit and the deletion of replaced vectors then happen inside
-    the corpus's guard, so a question in this process sees a document before or after, never between.
+    Vectors of new chunks go into the vector store first, where no question finds them until the
+    catalog names them; the catalog then writes its rows while questions go on reading the last
+    commit, and holds the corpus's guard only to commit; replaced vectors go last, once no catalog
+    row names them. An interrupted ingest leaves strays at most, which the next write session mends.
     """
 
     def __init__(self, corpus: "Corpus", progress: Progress | None = None) -> None:
@@ -122,12 +123,12 @@ class Ingest:
         renewed = [c for c in chunks if c.id in replaced]  # a document embedded again under the same ids
         if fresh:
             vectors.add(fresh, vectors_of(fresh))
-        with self.corpus.guard.exclusive():
-            vectors.delete(sorted(replaced))
-            if renewed:
-                vectors.add(renewed, vectors_of(renewed))
-            catalog.replace_many([(document, origin, [(c, *encoded[c.id]) for c in doc_chunks])
-                                  for document, origin, doc_chunks in loaded])
+        if renewed:
+            vectors.delete([c.id for c in renewed])
+            vectors.add(renewed, vectors_of(renewed))
+        catalog.replace_many([(document, origin, [(c, *encoded[c.id]) for c in doc_chunks])
+                              for document, origin, doc_chunks in loaded], committing=self.corpus.guard.exclusive)
+        vectors.delete(sorted(replaced - {c.id for c in renewed}))  # no longer named by the catalog
 
     def _embed(self, chunks: list[Chunk]) -> dict[str, tuple[str, bytes, bytes, bytes]]:
         """chunk id → (embed key, vector, sentence vectors, word-piece vectors); identical inputs are
@@ -163,9 +164,8 @@ class Ingest:
                       if path not in seen and any(is_under(origin, root) for root in roots))
         if gone:
             ids = [cid for path in gone for cid in catalog.chunk_ids(path)]
-            with self.corpus.guard.exclusive():
-                vectors.delete(ids)
-                catalog.remove(gone)
+            catalog.remove(gone, committing=self.corpus.guard.exclusive)
+            vectors.delete(ids)
             self.report.removed += gone
         catalog.forget_failures([f["path"] for f in catalog.failures()
                                  if f["path"] not in seen and any(is_under(f["path"], root) for root in roots)])

@@ -111,6 +111,19 @@ def test_footnote_eval_on_the_sample_set_from_the_command_line(footnote, tmp_pat
     assert all((tmp_path / "run" / name).is_file() for name in (RESULTS, METRICS_FILE, REPORT))
 
 
+def test_a_source_outside_the_corpus_is_warned_about_on_the_command_line(footnote, tmp_path, sources):
+    assert footnote("ingest", str(sources)).returncode == 0
+    records = [{"id": "known", "question": "How many operatives were expelled?", "answers": ["37"],
+                "evidence": "37 operatives", "source": "000_c12f4e3d27157f56.txt"},
+               {"id": "typo", "question": "Where was Otmane Khalladi captured?", "answers": ["Playa del Carmen"],
+                "evidence": "Playa del Carmen", "source": "artcle.txt"}]
+    (tmp_path / "set.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = footnote("eval", str(tmp_path / "set.jsonl"), "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    assert "warning: 1 question name a source that is not in the corpus: typo (artcle.txt)" in result.stderr
+    assert "known" not in result.stderr
+
+
 def test_web_tab_functions(baseline, tmp_path):
     rows = question_rows(baseline)
     assert len(rows) == len(baseline.results)

@@ -31,6 +31,7 @@ def test_strings_and_alternatives_parse_into_groups():
 
 def test_null_evidence_is_unanswerable_and_empty_list_is_answerable():
     assert not parse_record({"question": "q", "answers": [], "evidence": None}).answerable
+    assert parse_record({"question": "q", "answers": None, "evidence": None}).answers == ()  # null: none, as it says
     assert parse_record({"question": "q", "evidence": [], "relevant": {"d1": 2}}).answerable
 
 

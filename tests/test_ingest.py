@@ -2,13 +2,18 @@
 
 import shutil
 import sqlite3
+import sys
+import threading
+import time
 
 import numpy as np
 import pytest
 
 from index.catalog import Catalog
 from index.embedder import Embedder
-from tests.conftest import SAMPLE_ARTICLE
+from tests.conftest import ROOT, SAMPLE_ARTICLE
+
+sys.path.insert(0, str(ROOT / "bench"))  # the robustness bench's one-line file, at a test's size
 
 
 def _consistent(assistant) -> None:
@@ -136,3 +141,35 @@ def test_a_document_vector_is_the_unit_mean_of_its_chunks_also_in_a_catalog_from
     older.execute("ALTER TABLE documents DROP COLUMN vector")  # what catalogs looked like before
     older.close()
     assert Catalog(tmp_path / "older.sqlite", Embedder.dimension).document_vectors([path])[path] == pytest.approx(mean, abs=1e-6)
+
+
+@pytest.mark.timeout(300)  # a guard: splitting a long line took time quadratic in its length (400 KB: 87 s)
+def test_a_one_line_file_of_megabytes_is_indexed_while_questions_are_answered(make_assistant, sources):
+    from robustness import FACT_QUESTION, one_line_text
+
+    assistant = make_assistant()
+    assistant.ingest([sources])
+    assert assistant.warm_up() is None
+    folder = sources.parent / "long"
+    folder.mkdir()
+    (folder / "one-line.txt").write_text(one_line_text(3 * 2**20))
+    ingesting, answered = threading.Event(), []
+
+    def ask() -> None:
+        ingesting.wait()
+        while ingesting.is_set():
+            answer = assistant.ask("How many operatives were expelled to the United States?")
+            answered.append(("37" in answer.answer, ingesting.is_set()))
+            time.sleep(0.2)
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    ingesting.set()
+    report = assistant.ingest([folder])
+    ingesting.clear()
+    asking.join()
+    assert report.added == ["long/one-line.txt"] and not report.failed
+    assert sum(during for _, during in answered) >= 3, "questions waited for the ingest instead of being answered"
+    assert all(right for right, _ in answered)
+    assert "1213" in assistant.ask(FACT_QUESTION).answer
+    _consistent(assistant)

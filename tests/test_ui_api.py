@@ -113,3 +113,19 @@ def test_auth_is_required_when_set(tmp_path, models_dir):
             _client(running.url).predict(SAMPLE_QUESTION, api_name="/ask")
         answer = _client(running.url, auth=("reader", "s3cret")).predict(SAMPLE_QUESTION, api_name="/ask")
         assert "37" in answer["answer"]
+
+
+def test_the_server_answers_from_an_ingest_another_process_made(tmp_path, models_dir, footnote):
+    question = "What is the Footnote test pangolin called?"
+    with running_app(tmp_path, models_dir) as running:  # data in tmp_path/data, as the footnote fixture's
+        client = _client(running.url)
+        assert "Ada" not in client.predict(question, api_name="/ask")["answer"]
+        more = tmp_path / "more"
+        more.mkdir()
+        (more / "pangolin.txt").write_text("The Footnote test pangolin is called Ada.\n"
+                                           "Ada lives in the botanical garden of Valparaiso.\n")
+        assert footnote("ingest", str(more)).returncode == 0  # another process, the same data folder
+        answer = client.predict(question, api_name="/ask")
+        assert "Ada" in answer["answer"] and answer["citations"][0]["path"] == "more/pangolin.txt"
+        listing = client.predict(api_name="/documents")["documents"]
+        assert "more/pangolin.txt" in [d["path"] for d in listing]

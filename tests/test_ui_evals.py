@@ -94,6 +94,25 @@ def test_eval_api(app):
     assert 0.0 <= metrics["answer_correct"] <= 1.0 and "latency_ms_p95" in metrics
 
 
+def test_eval_api_outside_the_allowed_folders_says_the_same_for_missing_and_not_a_set(app, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    not_a_set = tmp_path / "notes.jsonl"
+    not_a_set.write_text("these are my private notes\n")
+    client = Client(app.url, download_files=False, verbose=False)
+    said = []
+    for path in (tmp_path / "missing.jsonl", not_a_set, "/etc/passwd"):
+        with pytest.raises(AppError) as error:
+            client.predict(str(path), 3, None, api_name="/eval")
+        said.append(str(error.value).replace(str(path), "PATH"))
+    assert said[0] == said[1] == said[2] and "no eval set there" in said[0]
+    inside = app.settings.data_dir / "evalsets" / "broken.jsonl"  # inside, the reason helps and reveals nothing
+    inside.parent.mkdir(parents=True, exist_ok=True)
+    inside.write_text("not json\n")
+    with pytest.raises(AppError, match=r"broken\.jsonl:1: Expecting value"):
+        client.predict(str(inside), 3, None, api_name="/eval")
+
+
 def test_save_path_stays_under_data_dir_or_the_project_sets(tmp_path):
     from assistant.settings import Settings, UsageError
     from evals.api import SETS_DIR

@@ -67,7 +67,8 @@ def run(assistant: Assistant, chosen: str | None, typed: str | None, corpus: str
     except Exception as error:  # the page stays usable; the log has the traceback
         log.exception("eval run of %s failed", set_path)
         return _failed(f"The run of {set_path} failed", [f"{type(error).__name__}: {error}"])
-    notice = notice_html("ok", f"Scored {len(result.results)} questions")
+    warnings = result.info.get("warnings", [])
+    notice = notice_html("warn" if warnings else "ok", f"Scored {len(result.results)} questions", warnings)
     return (notice, run_summary_html(result), metrics_html(result.metrics), questions_html(result),
             gr.DownloadButton(value=_report_copy(result.report), interactive=True), str(result.folder))
 
