@@ -3,8 +3,10 @@
     .venv/bin/python bench/performance_page.py [--results bench/results] [--out docs/performance.md]
 
 `make bench` runs it last. The prose is bench/performance_page.md; its `<!-- figures: run -->` line
-becomes the comparison (latest.json, from bench/run.py) and `<!-- figures: web page -->` the first
-answer on the web page (ui_first_answer.json, from bench/ui_first_answer.py).
+becomes the comparison (latest.json, from bench/run.py), `<!-- figures: web page -->` the first
+answer on the web page (ui_first_answer.json, from bench/ui_first_answer.py) and `<!-- figures:
+robustness -->` the long line, the .docx bomb and plain ingest speed (robustness.json, from
+bench/robustness.py).
 """
 
 import argparse
@@ -36,7 +38,8 @@ def render(results: Path, template: Path = TEMPLATE) -> str:
         raise SystemExit(f"{results / 'latest.json'}: no bench results; run `make bench` first")
     page = template.read_text(encoding="utf-8")
     page = page.replace("<!-- figures: run -->", comparison(summary))
-    return page.replace("<!-- figures: web page -->", web_page(_read(results / "ui_first_answer.json")))
+    page = page.replace("<!-- figures: web page -->", web_page(_read(results / "ui_first_answer.json")))
+    return page.replace("<!-- figures: robustness -->", robustness(_read(results / "robustness.json")))
 
 
 def comparison(summary: dict[str, Any]) -> str:
@@ -81,6 +84,28 @@ def web_page(figures: dict[str, Any] | None) -> str:
     if figures.get("load_average_1min") is not None:
         text += f"; load average {figures['load_average_1min']} at the end"
     return text + "."
+
+
+def robustness(figures: dict[str, Any] | None) -> str:
+    """The one-line file indexed while questions are answered, the .docx bomb refused, plain ingest speed."""
+    if figures is None:
+        return "No robustness run in `bench/results/` yet (`bench/robustness.py` writes `robustness.json`)."
+    lines = [f"Run of {figures['started']}; load average {figures['load_average']} at its start.", ""]
+    long, bomb, ingest = figures.get("long_line"), figures.get("docx_bomb"), figures.get("ingest", {})
+    if long:
+        lines.append(f"- **A {long['megabytes']} MB one-line file** ({long['chunks']:,} chunks, {long['chunks_embedded']} "
+                     f"embedded: its sentences repeat) **indexed in {long['ingest_seconds']} s**, while "
+                     f"{long['questions_meanwhile']} questions were answered (median {long['question_ms_p50']} ms, "
+                     f"slowest {long['question_ms_max']} ms: it waited for a commit).")
+    if bomb:
+        lines.append(f"- **A {bomb['file_kb']} KB .docx bomb** ({bomb['characters']:,} characters of text) "
+                     f"**refused in {bomb['seconds']} s**, peak memory {bomb['peak_rss_growth_mb']} MB above the "
+                     f"loader's own: \"{bomb['message']}\".")
+    for name, run in ingest.items():
+        what = "the sample article" if name == "sample" else f"{run['documents']:,} SciFact abstracts"
+        lines.append(f"- Cold ingest of {what} ({run['chunks']:,} chunks): "
+                     f"{run['seconds']} s, {run['chunks_per_second']} chunks/s.")
+    return "\n".join(lines)
 
 
 def _better(metric: str, mine: Any, theirs: Any) -> bool:

@@ -10,7 +10,7 @@ import gradio as gr
 
 from assistant.pipeline import Assistant
 from assistant.settings import Settings, UsageError
-from evals.api import SETS_DIR, Run, answer_of, list_sets, load_run, run_eval, save_answer
+from evals.api import SETS_DIR, Run, answer_of, list_sets, load_run, run_set, save_answer
 from evals.evalset import load_set
 from evals.runner import Progress as EvalProgress
 
@@ -114,7 +114,7 @@ def evaluate(assistant: Assistant, set_path: Path, corpus: Path | None = None, l
         if not _allowed(set_path, assistant.settings):
             raise UsageError(f"{set_path}: no eval set there") from None
         raise
-    return run_eval(set_path, assistant.settings, corpus=corpus, limit=limit, progress=progress,
+    return run_set(set_path, assistant.settings, corpus=corpus, limit=limit, progress=progress,
                     assistant=None if corpus else assistant)
 
 
