@@ -35,6 +35,7 @@ test: install browser
 bench: install browser
 	$(PY) bench/run.py
 	$(PY) bench/ui_first_answer.py --out bench/results/ui_first_answer.json
+	$(PY) bench/robustness.py --out bench/results/robustness.json
 	$(PY) bench/performance_page.py
 
 # Rebuild every shipped weight file from the dev splits in ../shared/evalsets (training/__main__.py lists the steps).

@@ -93,8 +93,9 @@ def robustness(figures: dict[str, Any] | None) -> str:
     lines = [f"Run of {figures['started']}; load average {figures['load_average']} at its start.", ""]
     long, bomb, ingest = figures.get("long_line"), figures.get("docx_bomb"), figures.get("ingest", {})
     if long:
-        lines.append(f"- **A {long['megabytes']} MB one-line file** ({long['chunks']:,} chunks, {long['chunks_embedded']} "
-                     f"embedded: its sentences repeat) **indexed in {long['ingest_seconds']} s**, while "
+        lines.append(f"- **A {long['megabytes']} MB one-line file** ({long['chunks']:,} chunks, "
+                     f"{long['chunks_embedded']} embedded: its sentences repeat) **indexed in "
+                     f"{long['ingest_seconds']} s**, while "
                      f"{long['questions_meanwhile']} questions were answered (median {long['question_ms_p50']} ms, "
                      f"slowest {long['question_ms_max']} ms: it waited for a commit).")
     if bomb:

@@ -1,4 +1,4 @@
-"""Robustness figures: a 20 MB one-line file indexed while questions are asked, a .docx bomb refused, plain ingest speed.
+"""Robustness figures: a 20 MB one-line file indexed while questions are asked, a .docx bomb, ingest speed.
 
     python bench/robustness.py --out bench/results/robustness.json      # all three
     python bench/robustness.py --only ingest                            # ingest speed alone (runs on older code too)
@@ -25,7 +25,7 @@ from assistant.pipeline import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from measure import load_average  # noqa: E402
 
-SCIFACT = ROOT.parent / "shared" / "evalsets" / "scifact" / "corpus.jsonl"
+EVALSETS = ROOT.parent / "shared" / "evalsets"
 SAMPLE = ROOT / "sources"
 # One line of prose: a few dozen sentences over and over, and one fact only the middle of the line holds.
 CYCLE = [f"The {w} of the harbour town was counted again by the {v} office in the {u} season."
@@ -99,7 +99,8 @@ print(message)
 
 
 def docx_bomb(work: Path, characters: int = 70_000_000) -> dict:
-    """A .docx of a few hundred KB whose text inflates to `characters`: how fast it is refused, and the memory it took."""
+    """A .docx of a few hundred KB whose text inflates to `characters`: how fast it is refused, and the
+    memory it took."""
     import zipfile
 
     import docx
@@ -124,10 +125,10 @@ def docx_bomb(work: Path, characters: int = 70_000_000) -> dict:
             "peak_rss_growth_mb": int(result[1]), "message": result[2]}
 
 
-def ingest_speed(models: Path, work: Path, abstracts: int) -> dict:
+def ingest_speed(models: Path, work: Path, abstracts: int, evalsets: Path = EVALSETS) -> dict:
     """Cold ingest of the sample article, then of `abstracts` SciFact abstracts (one file each), chunks per second."""
     figures = {}
-    for name, folder in (("sample", SAMPLE), ("scifact", _scifact_folder(work, abstracts))):
+    for name, folder in (("sample", SAMPLE), ("scifact", _scifact_folder(work, abstracts, evalsets))):
         assistant = _assistant(models, work / f"data-{name}")
         started = time.perf_counter()
         report = assistant.ingest([folder])
@@ -138,10 +139,10 @@ def ingest_speed(models: Path, work: Path, abstracts: int) -> dict:
     return figures
 
 
-def _scifact_folder(work: Path, abstracts: int) -> Path:
+def _scifact_folder(work: Path, abstracts: int, evalsets: Path) -> Path:
     folder = work / "scifact"
     folder.mkdir()
-    with SCIFACT.open() as corpus:
+    with (evalsets / "scifact" / "corpus.jsonl").open() as corpus:
         for _, line in zip(range(abstracts), corpus):
             record = json.loads(line)
             (folder / f"{record['_id']}.txt").write_text(f"{record['title']}\n{record['text']}\n")
@@ -159,13 +160,15 @@ def main() -> None:
     parser.add_argument("--megabytes", type=int, default=20)
     parser.add_argument("--abstracts", type=int, default=2000)
     parser.add_argument("--models", type=Path, default=ROOT / ".footnote" / "models")
+    parser.add_argument("--evalsets", type=Path, default=EVALSETS, help="where scifact/corpus.jsonl is")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="footnote-robustness-"))
     figures = {"started": time.strftime("%Y-%m-%d %H:%M"), "load_average": load_average()}
     try:
-        _assistant(args.models, work / "warm").corpus.embedder.embed(["warm up"])  # the export, once, outside the timings
+        # The model export, once, outside the timings.
+        _assistant(args.models, work / "warm").corpus.embedder.embed(["warm up"])
         if args.only in (None, "ingest"):
-            figures["ingest"] = ingest_speed(args.models, work, args.abstracts)
+            figures["ingest"] = ingest_speed(args.models, work, args.abstracts, args.evalsets)
         if args.only in (None, "long-line"):
             figures["long_line"] = long_line_while_asking(args.models, work, args.megabytes)
         if args.only in (None, "bomb"):

@@ -110,6 +110,9 @@ class _Bars:
         """A progress callback: (stage, done, total)."""
         from tqdm import tqdm
 
+        if stage == "waiting":  # another process writes to the data folder; the corpus is indexed after it
+            print("footnote: waiting for another process writing to the data folder to finish…", file=sys.stderr)
+            return
         bar = self._bars.get(stage)
         if bar is None:
             bar = self._bars[stage] = tqdm(total=total, desc=f"{stage:>9}", file=sys.stderr, leave=False,

@@ -35,7 +35,7 @@ class Consistency:
         if self.agrees:
             return []
         if self.writing:
-            return ["an ingest is running in another process; the counts settle when it is done"]
+            return ["an ingest is running; the counts settle when it is done"]
         said = []
         if self.missing_vectors:
             said.append(f"{self.missing_vectors:,} of {self.chunks:,} passages have no vector, so questions can't "

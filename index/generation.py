@@ -19,7 +19,7 @@ class Generation:
 
     def bump(self) -> None:
         """Mark the index changed (by this process, which has seen its own change)."""
-        write_atomically(self.path, f"{self.number() + 1} {os.getpid()}\n")
+        write_atomically(self.path, f"{self.number() + 1}\n")
         self._seen = self.stamp()
 
     def changed(self) -> bool:
@@ -41,6 +41,6 @@ class Generation:
     def number(self) -> int:
         """The counter (0 before the first write session)."""
         try:
-            return int(self.path.read_text().split()[0])
-        except (FileNotFoundError, ValueError, IndexError):
+            return int(self.path.read_text())
+        except (FileNotFoundError, ValueError):
             return 0

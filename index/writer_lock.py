@@ -31,18 +31,27 @@ class WriterLock:
     @contextmanager
     def held(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """Hold the lock, waiting for the current holder (after calling `on_wait` once) if there is one."""
-        me = threading.get_ident()
+        with self._again() if self._mine() else self._acquired(on_wait):
+            yield
+
+    def _mine(self) -> bool:
         with _registry:
-            holder, depth = _held.get(self.path, (None, 0))
-            if holder == me:
-                _held[self.path] = (me, depth + 1)
-        if holder == me:
-            try:
-                yield
-            finally:
-                with _registry:
-                    _held[self.path] = (me, depth)
-            return
+            return _held.get(self.path, (None, 0))[0] == threading.get_ident()
+
+    @contextmanager
+    def _again(self) -> Iterator[None]:
+        """This thread holds the lock already: count one level deeper."""
+        with _registry:
+            me, depth = _held[self.path]
+            _held[self.path] = (me, depth + 1)
+        try:
+            yield
+        finally:
+            with _registry:
+                _held[self.path] = (me, depth)
+
+    @contextmanager
+    def _acquired(self, on_wait: Callable[[], None] | None) -> Iterator[None]:
         descriptor = self._open()
         try:
             if not _try(descriptor, fcntl.LOCK_EX):
@@ -50,7 +59,7 @@ class WriterLock:
                     on_wait()
                 fcntl.flock(descriptor, fcntl.LOCK_EX)
             with _registry:
-                _held[self.path] = (me, 1)
+                _held[self.path] = (threading.get_ident(), 1)
             try:
                 yield
             finally:

@@ -70,3 +70,23 @@ def test_a_second_writer_waits_for_the_first_and_says_so(sources, tmp_path, mode
     out, _ = ingest.communicate(timeout=300)
     assert said.strip() == f"footnote: waiting for another process writing to {tmp_path / 'data'} to finish…"
     assert ingest.returncode == 0 and "1 added" in out
+
+
+def test_the_writer_lock_lets_its_holder_in_again_and_keeps_other_threads_waiting(tmp_path):
+    lock, order = WriterLock(tmp_path), []
+
+    def other() -> None:
+        with lock.held(on_wait=lambda: order.append("other waits")):
+            order.append("other writes")
+
+    assert not lock.busy()
+    with lock.held():
+        with lock.held():  # an ingest that removes a vanished file takes it again
+            order.append("nested")
+        waiting = threading.Thread(target=other)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and lock.busy()
+        order.append("first done")
+    waiting.join(5)
+    assert order == ["nested", "other waits", "first done", "other writes"] and not lock.busy()

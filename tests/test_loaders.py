@@ -138,13 +138,13 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
 """
 
 
-def _docx_bomb(path: Path, characters: int) -> None:
+def _docx_bomb(path: Path, characters: int, letter: str) -> None:
     """A real .docx whose document.xml is swapped for one that inflates to `characters` letters (in
     runs of 100) from a few hundred KB."""
     import zipfile
 
     _write_docx(path.with_suffix(".plain.docx"), ["A plain document."])
-    run = "<w:r><w:t>" + "x" * 100 + "</w:t></w:r>"
+    run = '<w:r><w:t xml:space="preserve">' + letter * 100 + "</w:t></w:r>"
     namespace = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     with zipfile.ZipFile(path.with_suffix(".plain.docx")) as plain, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -160,8 +160,9 @@ def _docx_bomb(path: Path, characters: int) -> None:
 
 
 @pytest.mark.timeout(60)  # a guard: python-docx took 113 s over a bomb like this one
-def test_a_docx_bomb_is_refused_while_it_inflates(tmp_path):
-    _docx_bomb(tmp_path / "bomb.docx", 70_000_000)
+@pytest.mark.parametrize("letter", ["x", " "])  # letters, or whitespace that would be refused only at the end
+def test_a_docx_bomb_is_refused_while_it_inflates(tmp_path, letter):
+    _docx_bomb(tmp_path / "bomb.docx", 70_000_000, letter)
     assert (tmp_path / "bomb.docx").stat().st_size < 1_000_000  # a small file...
     result = subprocess.run([sys.executable, "-c", BOMB, str(tmp_path / "bomb.docx")], cwd=ROOT,
                             capture_output=True, text=True, check=True)

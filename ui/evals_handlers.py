@@ -21,7 +21,8 @@ from ui.render_documents import notice_html
 from ui.render_evals import metrics_html, questions_html, run_summary_html
 
 log = logging.getLogger(__name__)
-_STAGES = {"files": "Reading the corpus", "chunks": "Embedding the corpus", "questions": "Answering questions"}
+_STAGES = {"files": "Reading the corpus", "chunks": "Embedding the corpus", "questions": "Answering questions",
+           "waiting": "Waiting for another indexing of this data folder to finish"}
 SAVED_NAME = "saved.jsonl"
 
 
