@@ -100,10 +100,11 @@ def robustness(figures: dict[str, Any] | None) -> str:
                      f"slowest {long['question_ms_max']} ms: it waited for a commit).")
     if bomb:
         lines.append(f"- **A {bomb['file_kb']} KB .docx bomb** ({bomb['characters']:,} characters of text) "
-                     f"**refused in {bomb['seconds']} s**, peak memory {bomb['peak_rss_growth_mb']} MB above the "
-                     f"loader's own: \"{bomb['message']}\".")
+                     f"**refused in {bomb['seconds']} s**, the loading process peaking at {bomb['peak_rss_mb']} MB: "
+                     f"\"{bomb['message']}\".")
     for name, run in ingest.items():
         what = "the sample article" if name == "sample" else f"{run['documents']:,} SciFact abstracts"
+        what += ", loading the model included" if name == "sample" else ""
         lines.append(f"- Cold ingest of {what} ({run['chunks']:,} chunks): "
                      f"{run['seconds']} s, {run['chunks_per_second']} chunks/s.")
     return "\n".join(lines)
