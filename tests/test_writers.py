@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from index.catalog import Catalog
+from index.embedder import Embedder
 from index.keyword_index import KeywordIndex
 
 from tests.conftest import ROOT, write_documents
@@ -65,9 +66,10 @@ REBUILD_FOREVER = """
 import sys
 from pathlib import Path
 from index.catalog import Catalog
+from index.embedder import Embedder
 from index.keyword_index import KeywordIndex
 catalog, folder = Path(sys.argv[1]), Path(sys.argv[2])
-ids, texts, groups = Catalog(catalog).keyword_texts()
+ids, texts, groups = Catalog(catalog, Embedder.dimension).keyword_texts()
 keywords = KeywordIndex(folder)
 print("ready", flush=True)
 for turn in range(10_000):  # alternate row counts, so a torn index shows as a mismatch
@@ -110,7 +112,7 @@ def test_readers_never_see_half_a_rebuilt_keyword_index(make_assistant, tmp_path
     write_documents(folder, 300)
     make_assistant().ingest([folder])
     catalog = next((tmp_path / "data").glob("*.sqlite"))
-    full = len(Catalog(catalog).chunk_ids())
+    full = len(Catalog(catalog, Embedder.dimension).chunk_ids())
     rebuilding = _rebuilder(tmp_path / "data")
     reads, torn = 0, []
     try:
