@@ -15,8 +15,8 @@ DOCUMENT_DEPTH = 100  # documents ranked for recall@100 when a set has qrels
 SHORT_ANSWER_WORDS = 10  # token F1 only means something against short gold answers
 # Order of metrics.json and of every table; names as docs/evals.md defines them.
 METRICS = (*(f"hit@{k}" for k in HIT_KS), "mrr@10", "ndcg@10", "recall@100", "answer_correct", "f1",
-           "citation_precision", "citation_recall", "abstain_precision", "abstain_recall",
-           "latency_ms_p50", "latency_ms_p95")
+           "citation_precision", "citation_recall", "abstain_precision", "abstain_recall", "abstain_auroc",
+           "answerable_declined", "latency_ms_p50", "latency_ms_p95")
 DESCRIPTIONS = {
     "hit@1": "evidence in the first retrieved passage (document, with qrels)",
     "hit@5": "evidence in one of the first 5 retrieved passages",
@@ -30,6 +30,8 @@ DESCRIPTIONS = {
     "citation_recall": "share of the evidence characters covered by citations",
     "abstain_precision": "abstentions that were right (the documents don't answer)",
     "abstain_recall": "unanswerable questions on which the assistant abstained",
+    "abstain_auroc": "how well the answer's confidence ranks unanswerable questions below answerable ones (0.5: chance)",
+    "answerable_declined": "answerable questions on which the assistant abstained",
     "latency_ms_p50": "median time to answer, ms",
     "latency_ms_p95": "95th-percentile time to answer, ms",
 }
@@ -171,8 +173,9 @@ def primary_score(scores: Mapping[str, float]) -> float | None:
 
 
 def summarize(scores: Sequence[Mapping[str, float]], abstained: Sequence[bool], unanswerable: Sequence[bool],
-              latencies_ms: Sequence[float]) -> dict[str, float]:
-    """metrics.json: each metric's mean over the questions it applies to, plus abstention and latency."""
+              latencies_ms: Sequence[float], confidences: Sequence[float] = ()) -> dict[str, float]:
+    """metrics.json: each metric's mean over the questions it applies to, plus abstention and latency.
+    `confidences` (each answer's probability that the documents answer) rank the questions for abstain_auroc."""
     summary: dict[str, float] = {}
     for name in METRICS:
         values = [s[name] for s in scores if name in s]
@@ -183,10 +186,34 @@ def summarize(scores: Sequence[Mapping[str, float]], abstained: Sequence[bool], 
         if any(abstained):
             summary["abstain_precision"] = round(right / sum(abstained), 4)
         summary["abstain_recall"] = round(right / sum(unanswerable), 4)
+        if confidences and not all(unanswerable):
+            summary["abstain_auroc"] = round(auroc([-c for c in confidences], unanswerable), 4)
+    if not all(unanswerable):
+        declined = sum(a and not u for a, u in zip(abstained, unanswerable))
+        summary["answerable_declined"] = round(declined / sum(not u for u in unanswerable), 4)
     if latencies_ms:
         summary["latency_ms_p50"] = round(percentile(latencies_ms, 50), 1)
         summary["latency_ms_p95"] = round(percentile(latencies_ms, 95), 1)
     return {name: summary[name] for name in METRICS if name in summary}
+
+
+def auroc(scores: Sequence[float], positive: Sequence[bool]) -> float:
+    """The chance that a positive scores above a negative, ties counting half: the area under the ROC
+    curve, from the positives' rank sum (Mann-Whitney U) with tied scores sharing their mean rank."""
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    ranks = [0.0] * len(scores)
+    first = 0
+    while first < len(order):
+        last = first
+        while last + 1 < len(order) and scores[order[last + 1]] == scores[order[first]]:
+            last += 1
+        for i in order[first:last + 1]:
+            ranks[i] = (first + last) / 2 + 1
+        first = last + 1
+    positives = sum(1 for y in positive if y)
+    negatives = len(positive) - positives
+    rank_sum = sum(r for r, y in zip(ranks, positive) if y)
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

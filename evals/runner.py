@@ -62,7 +62,8 @@ def run_set(set_path: Path, settings: Settings, out: Path | None = None, corpus:
         locator = EvidenceLocator(paths, lambda path: getattr(assistant.corpus.document(path), "text", None))
         results = _answer_all(records, assistant, locator, out / RESULTS, progress)
     metrics = summarize([r["scores"] for r in results], [r["answer"]["abstained"] for r in results],
-                        [r["unanswerable"] for r in results], [r["timings_ms"]["total"] for r in results])
+                        [r["unanswerable"] for r in results], [r["timings_ms"]["total"] for r in results],
+                        [r["answer"].get("confidence", 0.0) for r in results])
     info = {"set": str(set_path), "corpus": str(corpus) if corpus else None, "limit": limit,
             "questions": len(results), "documents": len(paths), "collection": assistant.corpus.collection_name,
             "ingest": ingest_summary, "started": started.isoformat(timespec="seconds"),

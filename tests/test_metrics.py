@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from evals.metrics import Gold, answer_correct, answer_f1, citation_precision, citation_recall, evidence_rank, \
+from evals.metrics import Gold, answer_correct, answer_f1, auroc, citation_precision, citation_recall, evidence_rank, \
     ndcg_at, percentile, primary_score, recall_at, score_question, summarize
 from evals.normalize import contains, strip_markers, token_f1, tokens
 
@@ -165,14 +165,16 @@ def test_summarize_means_over_applicable_questions_and_abstention_by_hand():
     unanswerable = [False, False, True, True]
     summary = summarize(scores, abstained, unanswerable, [10.0, 20.0, 30.0, 40.0])
     assert summary == {"ndcg@10": 0.5, "answer_correct": 0.6667, "abstain_precision": 0.6667,
-                       "abstain_recall": 1.0, "latency_ms_p50": 25.0, "latency_ms_p95": 38.5}
+                       "abstain_recall": 1.0, "answerable_declined": 0.5, "latency_ms_p50": 25.0,
+                       "latency_ms_p95": 38.5}
     assert list(summary) == ["ndcg@10", "answer_correct", "abstain_precision", "abstain_recall",
-                             "latency_ms_p50", "latency_ms_p95"]
+                             "answerable_declined", "latency_ms_p50", "latency_ms_p95"]
 
 
 def test_summarize_leaves_out_what_does_not_apply():
     summary = summarize([{"answer_correct": 1.0}], [False], [False], [])
-    assert summary == {"answer_correct": 1.0}  # no unanswerable questions, no timings: absent, not 0
+    # no unanswerable questions, no timings: absent, not 0 (declining an answerable one applies to every set)
+    assert summary == {"answer_correct": 1.0, "answerable_declined": 0.0}
     never_abstains = summarize([{}, {}], [False, False], [True, False], [5.0, 5.0])
     assert never_abstains["abstain_recall"] == 0.0 and "abstain_precision" not in never_abstains
 
@@ -187,3 +189,17 @@ def test_primary_score_order():
     assert primary_score({"mrr@10": 0.5, "citation_recall": 0.25}) == 0.25
     assert primary_score({"mrr@10": 0.5, "ndcg@10": 0.7}) == 0.7
     assert primary_score({}) is None
+
+
+def test_auroc_by_hand_with_ties_counting_half():
+    assert auroc([0.9, 0.8, 0.1, 0.2], [True, True, False, False]) == 1.0
+    assert auroc([0.1, 0.2, 0.9, 0.8], [True, True, False, False]) == 0.0
+    assert auroc([0.5, 0.5, 0.5, 0.5], [True, False, True, False]) == 0.5
+    assert auroc([0.9, 0.5, 0.5, 0.1], [True, True, False, False]) == 0.875
+
+
+def test_summary_ranks_abstention_by_confidence_and_counts_declined_answerable_questions():
+    summary = summarize([{}, {}, {}, {}], abstained=[True, False, True, False], unanswerable=[True, True, False, False],
+                        latencies_ms=[1, 1, 1, 1], confidences=[0.1, 0.3, 0.2, 0.9])
+    assert summary["abstain_auroc"] == 0.75  # the unanswerable ones at 0.1 and 0.3 against 0.2 and 0.9
+    assert summary["answerable_declined"] == 0.5
