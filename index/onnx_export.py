@@ -20,6 +20,9 @@ HEADS, HIDDEN = 12, 384
 KEPT_FP32 = "/encoder/layer.0/output/dense/MatMul"
 
 
+EXPORT_LOCK = "export.lock"  # one exporter per models folder at a time
+
+
 def model_name(precision: str) -> str:
     """The model's name at a precision, naming its ONNX file and collection: it changes with the
     recipe, so vectors of different graphs never share a collection ("torch" is not exported)."""
@@ -37,7 +40,7 @@ def onnx_model_path(model_dir: Path, cache_dir: Path, precision: str) -> Path:
     cache_dir.mkdir(parents=True, exist_ok=True)
     # One exporter at a time: processes started together on a fresh machine would write the same
     # intermediate files and load each other's half-written graphs.
-    with WriterLock(cache_dir, "export.lock").held():
+    with WriterLock(cache_dir, EXPORT_LOCK).held():
         if not is_intact(fp32):
             _export(model_dir, fp32)
         if precision == "int8" and not is_intact(target):
