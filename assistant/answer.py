@@ -62,9 +62,10 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0
     note: str = ""
+    interpreted: str = ""  # how a follow-up was read ("Where were the operatives sent?"); '' when as asked
 
     def to_dict(self) -> dict:
-        """The Answer JSON of docs/how-it-works.md (with `confidence` and an optional `note`)."""
+        """The Answer JSON of docs/how-it-works.md (with `confidence`, and `note` and `interpreted` when set)."""
         data = {"question": self.question, "answer": self.answer, "abstained": self.abstained,
                 "citations": [c.to_dict() for c in self.citations],
                 "passages": [p.to_dict() for p in self.passages],
@@ -72,4 +73,6 @@ class Answer:
                 "confidence": round(self.confidence, 4)}
         if self.note:
             data["note"] = self.note
+        if self.interpreted:
+            data["interpreted"] = self.interpreted
         return data

@@ -68,10 +68,15 @@ class ExtractiveAnswerer:
         return Reading(candidates, rows, probabilities, shortlist)
 
     def choose(self, question: QuestionTerms, vector: np.ndarray, passages: list[Passage],
-               max_sentences: int | None = None) -> Choice:
-        """Score every candidate sentence; keep the best, and runners-up close enough to it."""
+               max_sentences: int | None = None, quoted: frozenset[tuple[str, int]] = frozenset()) -> Choice:
+        """Score every candidate sentence; keep the best, and runners-up close enough to it.
+
+        `quoted` sentences (path, start) are never picked: the answer a follow-up leans on showed them already.
+        """
         reading = self.read(question, vector, passages)
         candidates, rows, probabilities = reading.candidates, reading.features, reading.probabilities
+        if quoted:
+            probabilities = np.where([(c.path, c.start) in quoted for c in candidates], 0.0, probabilities)
         evidence = question_features(question, passages, rows, probabilities, self.similarity)
         answerable = float(self.answerable_scorer.probabilities(evidence[None, :])[0])
         picked = pick_sentences(probabilities, self.second_ratio, max_sentences or self.max_sentences)
@@ -79,7 +84,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: Question, passages: list[Passage], max_sentences: int | None = None) -> Answer:
         """An Answer quoting the chosen sentences in document order, or an abstention."""
-        choice = self.choose(question.terms, question.embedded.vector, passages, max_sentences)
+        choice = self.choose(question.terms, question.embedded.vector, passages, max_sentences, question.quoted)
         if not choice.candidates or choice.answerable < self.abstain_threshold:
             return Answer(question.text, ABSTAIN_TEXT, True, passages=passages, confidence=choice.answerable)
         picked = sorted(zip(choice.candidates, choice.probabilities), key=lambda cp: (cp[0].path, cp[0].start))

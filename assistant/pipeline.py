@@ -13,7 +13,7 @@ from index.leftovers import Leftovers
 
 from assistant.answer import ABSTAIN_TEXT, Answer
 from assistant.extractive import ExtractiveAnswerer
-from assistant.followup import context_for
+from assistant.followup import Exchange, FollowUpReader, RuleReader
 from assistant.index_lock import IndexLock
 from assistant.question import Question
 from assistant.retriever import HybridRetriever
@@ -36,7 +36,12 @@ class Assistant:
 
     >>> assistant = Assistant(Settings.from_env())
     >>> assistant.ingest([Path("sources")]).summary()
-    >>> print(assistant.ask("How many operatives were expelled to the United States?").answer)
+    >>> first = assistant.ask("How many operatives were expelled to the United States?")
+    >>> print(assistant.ask("Where were they sent?", [first]).interpreted)
+    Where were the operatives sent?
+
+    `follow_ups` reads a question in the light of the conversation; the default `RuleReader` needs no
+    language model, and a model's rewrite can take its place.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -46,6 +51,7 @@ class Assistant:
         self._answerer: ExtractiveAnswerer | None = None
         self._term_vectors: TermVectors | None = None
         self._loading = threading.Lock()  # first use from several threads must load things once
+        self.follow_ups: FollowUpReader = RuleReader(self._title)
 
     @property
     def corpus(self) -> Corpus:
@@ -132,14 +138,15 @@ class Assistant:
                                 f"the limit is {self.settings.max_question_chars:,}")
         return question
 
-    def ask(self, question: str, previous_questions: Sequence[str] = (), top_k: int | None = None,
+    def ask(self, question: str, history: Sequence[Exchange | Answer | dict | str] = (), top_k: int | None = None,
             max_sentences: int | None = None) -> Answer:
-        """Answer one question; `previous_questions` (oldest first) resolve follow-ups."""
+        """Answer one question; `history` (the conversation's earlier answers or questions, oldest first)
+        resolves a follow-up, which is answered without quoting again what the answer it follows quoted."""
         started = time.perf_counter()
         text = self.validate(question)
         with self.lock.reading():
             self.corpus.refresh()  # another process may have changed the index since the last question
-            return self._answer(self.question(text, previous_questions), top_k, max_sentences, started)
+            return self._answer(self.question(text, history), top_k, max_sentences, started)
 
     def _answer(self, question: Question, top_k: int | None, max_sentences: int | None, started: float) -> Answer:
         passages = self.retriever.retrieve(question, top_k or self.settings.top_k)
@@ -148,6 +155,7 @@ class Assistant:
             answer = self.answerer.answer(question, passages, max_sentences)
         else:
             answer = Answer(question.text, ABSTAIN_TEXT, True)
+        answer.interpreted = question.interpreted
         if answer.abstained:
             answer.note = _abstention_note(question.text, indexed=bool(passages))
         done = time.perf_counter()
@@ -155,9 +163,16 @@ class Assistant:
                              "total": (done - started) * 1000}
         return answer
 
-    def question(self, text: str, previous_questions: Sequence[str] = ()) -> Question:
-        """`text` read once for retrieval and answering; `previous_questions` (oldest first) resolve a follow-up."""
-        return Question.read(text, context_for(text, list(previous_questions)), self.corpus.embed_query)
+    def question(self, text: str, history: Sequence[Exchange | Answer | dict | str] = ()) -> Question:
+        """`text` read once for retrieval and answering; `history` (oldest first) resolves a follow-up."""
+        reading = self.follow_ups(text, [Exchange.of(turn) for turn in history])
+        standalone = reading.standalone if reading.standalone != text else ""
+        return Question.read(text, reading.context, self.corpus.embed_query, standalone, reading.quoted)
+
+    def _title(self, path: str) -> str:
+        """A document's title ('' when it has none or is gone), for naming "this article" in a follow-up."""
+        document = self.document(path)
+        return document.title if document else ""
 
     @property
     def retriever(self) -> HybridRetriever:

@@ -1,5 +1,5 @@
-"""One question, read once before retrieval: the follow-up context it leans on and every reading of it that
-retrieval and answering use, carried through both."""
+"""One question, read once before retrieval: how it reads in the conversation (a follow-up stands alone) and
+every reading of it that retrieval and answering use, carried through both."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ from index.embedder import EmbeddedQuery
 from index.keyword_index import IndexedWords, indexed_words
 
 from assistant.features import QuestionTerms
+from assistant.followup import Reading
 from assistant.ranking import query_kind
 from assistant.terms import content_word_spans
 
@@ -16,9 +17,10 @@ from assistant.terms import content_word_spans
 class Question:
     """A question and what it says to each stage: the embedding, the keyword index, the ranker, the answerer.
 
-    >>> question = Question.read("And where was he captured?", "Who is Otmane Khalladi?", corpus.embed_query)
+    >>> question = Question.read("And where was he captured?", "", corpus.embed_query,
+    ...                          standalone="Where was Otmane Khalladi captured?")
     >>> question.query, question.kind
-    ('And where was he captured? Who is Otmane Khalladi?', 'question')
+    ('Where was Otmane Khalladi captured?', 'question')
     """
 
     text: str  # as asked
@@ -28,18 +30,27 @@ class Question:
     kind: str  # ranking.QUERY_KINDS: which ranker weights score the candidates
     content_spans: list[tuple[int, int]]  # where `query`'s content words are (its word-pieces that count)
     terms: QuestionTerms  # weighted content terms and expected answer type, for choosing sentences
+    standalone: str = ""  # a follow-up rewritten to stand alone ("Where were the operatives sent?"); '' when as asked
+    quoted: frozenset[tuple[str, int]] = frozenset()  # (path, start) of sentences the answer it follows quoted
 
     @property
     def query(self) -> str:
-        """What retrieval searches for: the question, then the context it leans on."""
-        return _query(self.text, self.context)
+        """What retrieval searches for: the question as read, then the context it leans on."""
+        return _query(self.standalone or self.text, self.context)
+
+    @property
+    def interpreted(self) -> str:
+        """How the question was read, for "Interpreted as: …"; '' when as asked."""
+        return Reading(self.text, self.standalone or self.text, self.context).interpreted
 
     @classmethod
-    def read(cls, text: str, context: str, embed: Callable[[str], EmbeddedQuery]) -> "Question":
-        """Read `text` (with the earlier question `context`, when it is a follow-up) once, for every stage."""
-        query = _query(text, context)
+    def read(cls, text: str, context: str, embed: Callable[[str], EmbeddedQuery], standalone: str = "",
+             quoted: frozenset[tuple[str, int]] = frozenset()) -> "Question":
+        """Read `text` once, for every stage: as `standalone` when a follow-up was rewritten to stand alone,
+        with the earlier question `context` when it still leans on it."""
+        query = _query(standalone or text, context)
         return cls(text, context, embed(query), indexed_words(query), query_kind(query), content_word_spans(query),
-                   QuestionTerms.parse(text, context))
+                   QuestionTerms.parse(standalone or text, context), standalone, quoted)
 
 
 def _query(text: str, context: str) -> str:

@@ -144,11 +144,11 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_chat(args: argparse.Namespace, settings: Settings) -> int:
-    """footnote chat: follow-ups lean on the previous question."""
+    """footnote chat: a follow-up is read in the light of the answers before it."""
     from assistant.pipeline import QuestionError
 
     assistant = _assistant(settings)
-    asked: list[str] = []
+    asked: list[Answer] = []
     print("Ask about your documents (empty line or Ctrl-D to leave).", file=sys.stderr)
     for line in sys.stdin:
         if not line.strip():
@@ -158,7 +158,7 @@ def run_chat(args: argparse.Namespace, settings: Settings) -> int:
         except QuestionError as error:
             print(f"footnote: {error}", file=sys.stderr)
             continue
-        asked.append(answer.question)
+        asked.append(answer)
         print(format_answer(answer), flush=True)
     return 0
 
@@ -224,7 +224,7 @@ def run_prune(args: argparse.Namespace, settings: Settings) -> int:
 
 def format_answer(answer: Answer) -> str:
     """The answer, then one line per citation: [n] path:line "quote"."""
-    lines = [answer.answer]
+    lines = [answer.answer] + ([f"  (interpreted as: {answer.interpreted})"] if answer.interpreted else [])
     for c in answer.citations:
         where = f"{c.path}:{c.location.split()[-1]}" if c.location.startswith("line") else f"{c.path} ({c.location})"
         quote = c.quote if len(c.quote) <= 100 else c.quote[:97] + "…"

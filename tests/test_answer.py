@@ -53,5 +53,5 @@ def test_out_of_scope_questions_abstain_without_citations(sample_assistant, ques
 def test_follow_up_uses_the_previous_question(sample_assistant):
     alone = sample_assistant.ask("and where was he captured?")
     follow_up = sample_assistant.ask("and where was he captured?", ["What was Otmane Khalladi sought for?"])
-    assert "Playa del Carmen" in follow_up.answer
+    assert "Playa del Carmen" in follow_up.answer and follow_up.interpreted == "Where was Otmane Khalladi captured?"
     assert follow_up.answer != alone.answer or "Playa del Carmen" in alone.answer

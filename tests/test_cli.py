@@ -74,6 +74,7 @@ def test_chat_resolves_a_follow_up(footnote, sources):
     assert len(answers) == 2
     assert "electronic fraud" in answers[0]
     assert "Playa del Carmen" in answers[1]
+    assert "  (interpreted as: Where was Otmane Khalladi captured?)" in result.stdout.splitlines()
 
 
 FABRICATE_EARLIER_VERSION = """

@@ -12,11 +12,14 @@ READERS = [(features, "content_terms"), (features, "weighted_terms"), (features,
            (question_module, "content_word_spans"), (keyword_index, "indexed_words"), (terms, "content_terms")]
 
 
-def test_a_follow_up_is_read_with_the_question_it_leans_on(sample_assistant):
+def test_a_follow_up_is_read_as_the_question_it_stands_for(sample_assistant):
     question = sample_assistant.question("And where was he captured?", ["Who is Otmane Khalladi?"])
-    assert question.query == "And where was he captured? Who is Otmane Khalladi?" and question.kind == "question"
+    assert question.query == "Where was Otmane Khalladi captured?" and question.kind == "question"
+    assert question.text == "And where was he captured?" and question.interpreted == question.query
     assert "khalladi" in question.terms.words and "khalladi" in question.keyword_query.written
     assert sample_assistant.question(QUESTION, ["Who is Otmane Khalladi?"]).query == QUESTION  # stands alone
+    leaning = sample_assistant.question("Why?", ["Who is Otmane Khalladi?"])
+    assert leaning.query == "Why? Who is Otmane Khalladi?" and leaning.context == "Who is Otmane Khalladi?"
 
 
 def test_retrieval_and_answering_read_the_question_only_through_its_question_object(sample_assistant, monkeypatch):

@@ -11,7 +11,7 @@ import gradio as gr
 from assistant.pipeline import Assistant, QuestionError
 from index.model_files import ModelError
 
-from ui.conversation import Turn, citation, passage, previous_questions, sentences
+from ui.conversation import Turn, citation, passage, sentences
 from ui.export import to_markdown, write_export
 from ui.render_chat import conversation_html, pending_html, turn_html
 from ui.render_source import Span, document_html, missing_html, placeholder_html, source_html
@@ -32,7 +32,7 @@ def ask_checked(assistant: Assistant, question: str, turns: list[Turn], top_k: f
     Gradio renders error messages as HTML, so they are escaped like everything else.
     """
     try:
-        answer = assistant.ask(question, previous_questions(turns), _int(top_k), _int(max_sentences))
+        answer = assistant.ask(question, turns, _int(top_k), _int(max_sentences))
     except QuestionError as error:
         raise gr.Error(escape(f"Cannot ask that: {error}.", quote=False), print_exception=False) from error
     except ModelError as error:  # the installation, not the question: say which file

@@ -10,11 +10,6 @@ Turn = dict
 _AFTER_MARKER = re.compile(r"\[\d+\][.,;:!?)\]]*(\s+)")
 
 
-def previous_questions(turns: list[Turn]) -> list[str]:
-    """The questions asked so far, oldest first, for resolving follow-ups."""
-    return [turn["question"] for turn in turns]
-
-
 def sentences(answer_text: str) -> list[str]:
     """The answer cut after each citation marker: the units it is streamed in."""
     text = answer_text.strip()
