@@ -1,6 +1,6 @@
 """Reads a follow-up ("where were they sent?") as a question that stands alone, from the conversation before it.
 
-One interface, `FollowUpReader`: (question, earlier exchanges) → `Reading`. `RuleReader` is the default,
+One interface, `FollowUpReader`: (question, earlier exchanges) → `Interpretation`. `RuleReader` is the default,
 LLM-free reader: it replaces pronouns with what they refer to, fills in an elliptical question from the
 one before it, and names the document "this article" means. A language model's rewrite (generate mode)
 plugs in as another `FollowUpReader`, with this one as its fallback.
@@ -71,7 +71,7 @@ class Exchange:
 
 
 @dataclass(frozen=True)
-class Reading:
+class Interpretation:
     """How a question is read: the standalone text retrieval and answering use, and what not to quote again."""
 
     question: str  # as asked
@@ -90,14 +90,14 @@ class Reading:
 class FollowUpReader(Protocol):
     """Anything that reads a question in the light of the exchanges before it (oldest first)."""
 
-    def __call__(self, question: str, history: Sequence[Exchange]) -> Reading: ...
+    def __call__(self, question: str, history: Sequence[Exchange]) -> Interpretation: ...
 
 
 class RuleReader:
     """The LLM-free reader: pronouns, ellipsis and "this article" resolved from the exchanges before.
 
     A follow-up never gets the answer it leans on again: the sentences that answer quoted are in
-    `Reading.quoted`, and the answerer skips them, except one that also says what the follow-up adds
+    `Interpretation.quoted`, and the answerer skips them, except one that also says what the follow-up adds
     ("…Khalladi was captured." answers "and where was he captured?" after "what was he sought for?").
 
     >>> reader = RuleReader()
@@ -108,9 +108,9 @@ class RuleReader:
     def __init__(self, title_of: Callable[[str], str] = lambda path: "") -> None:
         self.title_of = title_of  # a document's title by path, to name "this article"
 
-    def __call__(self, question: str, history: Sequence[Exchange]) -> Reading:
+    def __call__(self, question: str, history: Sequence[Exchange]) -> Interpretation:
         if not history:
-            return Reading(question, question)
+            return Interpretation(question, question)
         last = history[-1]
         text, named_document = self._name_document(question, last)
         body = _OPENER.sub("", text)
@@ -119,10 +119,10 @@ class RuleReader:
             resolved = _fill_in(_ABOUT.sub("", body), last.read_as)
         if resolved is not None:
             standalone = _sentence(resolved)
-            return Reading(question, standalone, "", _not_again(last, standalone))
+            return Interpretation(question, standalone, "", _not_again(last, standalone))
         if named_document or not _leans(body):
-            return Reading(question, text if named_document else question)
-        return Reading(question, question, last.read_as, _not_again(last, question))
+            return Interpretation(question, text if named_document else question)
+        return Interpretation(question, question, last.read_as, _not_again(last, question))
 
     def _name_document(self, question: str, last: Exchange) -> tuple[str, bool]:
         """"This article" → the article by its title, when the last answer quoted one document."""

@@ -96,7 +96,7 @@ class Assistant:
         return self.corpus.repair(progress)
 
     def documents(self) -> list[dict]:
-        """One row per indexed document, by path: path, kind, chunks, indexed_at, note."""
+        """One row per indexed document, by path: path, kind, chunks, indexed_at, note, title."""
         return self.corpus.documents()
 
     def indexed_paths(self) -> list[str]:

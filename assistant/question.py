@@ -8,7 +8,7 @@ from index.embedder import EmbeddedQuery
 from index.keyword_index import IndexedWords, indexed_words
 
 from assistant.features import QuestionTerms
-from assistant.followup import Reading
+from assistant.followup import Interpretation
 from assistant.ranking import query_kind
 from assistant.terms import content_word_spans
 
@@ -41,7 +41,7 @@ class Question:
     @property
     def interpreted(self) -> str:
         """How the question was read, for "Interpreted as: …"; '' when as asked."""
-        return Reading(self.text, self.standalone or self.text, self.context).interpreted
+        return Interpretation(self.text, self.standalone or self.text, self.context).interpreted
 
     @classmethod
     def read(cls, text: str, context: str, embed: Callable[[str], EmbeddedQuery], standalone: str = "",

@@ -42,7 +42,8 @@ class Settings:
     max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
     host: str = _setting("127.0.0.1", "Address the web chat binds to.")
     port: int = _setting(7860, "Port of the web chat.")
-    auth: str | None = _setting(None, "user:password required by the web chat; mandatory when host is not loopback.")
+    auth: str | None = _setting(None, "user:password required by the web chat (several users, each with their own "
+                                "conversations: ann:pw1,bob:pw2); mandatory when host is not loopback.")
     max_upload_mb: int = _setting(20, "Largest file the web chat accepts as an upload.")
 
     @classmethod

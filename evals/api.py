@@ -35,12 +35,14 @@ def list_runs(settings: Settings) -> list[Path]:
 
 
 def question_rows(run: Run) -> list[dict]:
-    """One flat row per question for a table, failing first: id, type, question, score, answer, metrics."""
+    """One flat row per question for a table, failing first: id, type, question, score, answer, gold answers,
+    metrics."""
     rows = []
     for r in failing_first(run.results):
         answer = r["answer"]
         row = {"id": r["id"], "type": r.get("type", ""), "question": r["question"], "score": r.get("score"),
-               "abstained": answer["abstained"], "answer": answer["answer"], "rank": r.get("rank")}
+               "abstained": answer["abstained"], "answer": answer["answer"], "rank": r.get("rank"),
+               "gold": (r.get("gold") or {}).get("answers") or []}
         row.update({name: r["scores"].get(name) for name in ROW_METRICS})
         rows.append(row)
     return rows

@@ -43,7 +43,8 @@ def render(run: Run) -> str:
     settings = info.get("settings", {})
     knobs = ", ".join(f"{k}={settings[k]}" for k in ("top_k", "max_sentences", "candidates", "fusion", "keyword_weight",
                                                      "abstain_threshold", "precision") if k in settings)
-    meta = (f"{len(results)} questions · {info.get('documents', '?')} documents · collection "
+    documents = info.get("documents", "?")
+    meta = (f"{len(results)} question{'s' * (len(results) != 1)} · {documents} document{'s' * (documents != 1)} · collection "
             f"{escape(str(info.get('collection', '?')))} · {escape(str(info.get('started', '')))} · "
             f"{info.get('seconds', '?')} s")
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"

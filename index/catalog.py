@@ -80,8 +80,8 @@ class Catalog:
     def documents(self) -> list[dict]:
         """One summary row per indexed document, by path."""
         rows = self._db.execute(
-            "SELECT path, kind, chunk_count, indexed_at, note FROM documents ORDER BY path").fetchall()
-        keys = ("path", "kind", "chunks", "indexed_at", "note")
+            "SELECT path, kind, chunk_count, indexed_at, note, title FROM documents ORDER BY path").fetchall()
+        keys = ("path", "kind", "chunks", "indexed_at", "note", "title")
         return [dict(zip(keys, row)) for row in rows]
 
     def failures(self) -> list[dict]:

@@ -221,7 +221,7 @@ class Corpus:
         return self.catalog.document(path)
 
     def documents(self) -> list[dict]:
-        """One row per indexed document, by path: path, kind, chunks, indexed_at, note."""
+        """One row per indexed document, by path: path, kind, chunks, indexed_at, note, title."""
         return self.catalog.documents()
 
     def indexed_paths(self) -> list[str]:

@@ -109,3 +109,12 @@ def write_documents(folder: Path, count: int, start: int = 0) -> list[Path]:
         path.write_text(f"Report {number}\n" + " ".join(sentences) + "\n")
         paths.append(path)
     return paths
+
+
+@pytest.fixture
+def page(browser, app):
+    """A fresh browser session on the module's `app` (tests/ui_server.running_app); downloads allowed."""
+    from tests.ui_browser import watched_page
+
+    with watched_page(browser, app.url, accept_downloads=True) as page:
+        yield page

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.followup import Exchange, Quote, Reading, RuleReader
+from assistant.followup import Exchange, Interpretation, Quote, RuleReader
 
 OPERATIVES = "How many operatives were expelled to the United States?"
 EXPULSION = ("The expulsion of 37 operatives of criminal organizations to the United States, carried out this week "
@@ -39,8 +39,8 @@ def test_a_follow_up_is_rewritten_to_stand_alone(question, history, standalone):
 
 def test_a_question_that_stands_alone_is_read_as_asked():
     reading = RuleReader()(OPERATIVES, [_exchange("Where was Otmane Khalladi captured?", CAPTURED)])
-    assert reading == Reading(OPERATIVES, OPERATIVES) and reading.interpreted == ""
-    assert RuleReader()("Where were they sent?", []) == Reading("Where were they sent?", "Where were they sent?")
+    assert reading == Interpretation(OPERATIVES, OPERATIVES) and reading.interpreted == ""
+    assert RuleReader()("Where were they sent?", []) == Interpretation("Where were they sent?", "Where were they sent?")
 
 
 def test_this_article_is_the_document_the_last_answer_quoted_and_leans_on_nothing_else():
@@ -49,7 +49,7 @@ def test_this_article_is_the_document_the_last_answer_quoted_and_leans_on_nothin
     assert reading.standalone == "What is the article “Unprecedented Extraditions” about?"
     assert reading.context == "" and reading.quoted == frozenset()
     untitled = RuleReader()("What is this article about?", [_exchange("Who is Omar García Harfuch?", "Harfuch said so.")])
-    assert untitled == Reading("What is this article about?", "What is this article about?")
+    assert untitled == Interpretation("What is this article about?", "What is this article about?")
 
 
 def test_what_cannot_be_rewritten_leans_on_the_question_before():

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from assistant.index_lock import IndexLock
 from ui.chat_handlers import respond
+from ui.history_handlers import ChatContext
 
 from ui_server import SAMPLE_QUESTION
 
@@ -63,19 +64,21 @@ def test_a_waiting_writer_goes_before_new_readers():
     assert order == ["first reader", "writer", "late reader"]
 
 
-def test_the_waiting_frame_shows_only_when_an_answer_is_slow(sample_assistant):
+def test_the_waiting_frame_shows_only_when_an_answer_is_slow(sample_assistant, tmp_path):
     assistant = sample_assistant
     assert assistant.warm_up() is None
-    quick = list(respond(assistant, SAMPLE_QUESTION, [], 5, 2))
+    context = ChatContext.open(tmp_path, suggestions=lambda: [])
+    quick = list(respond(assistant, context, SAMPLE_QUESTION, [], "", 5, 2, None))
     assert "fn-pending" not in quick[0][0] and "fn-cite" in quick[0][0]
     assert quick[0][2] == ""  # the question box is cleared by the first update either way
 
     with assistant.lock.exclusive():  # an ingest commits: the question must wait and say so
-        slow = respond(assistant, SAMPLE_QUESTION, [], 5, 2)
+        slow = respond(assistant, context, SAMPLE_QUESTION, [], "", 5, 2, None)
         first = next(slow)
     assert "Waiting for indexing to finish" in first[0] and first[2] == ""
     rest = list(slow)
     assert "fn-cite" in rest[-1][0] and len(rest[-1][1]) == 1
+    assert len(context.store.conversations("")) == 2  # each answer was kept
 
 
 def test_a_reader_may_read_again_while_a_writer_waits():

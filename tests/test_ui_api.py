@@ -60,8 +60,9 @@ def test_twenty_concurrent_conversations_stay_separate(app):
     for conversation in CONVERSATIONS:
         asked = []
         for question in conversation:
-            expected[(conversation[0], question)] = _comparable(app.assistant.ask(question, asked).to_dict())
-            asked.append(question)
+            answer = app.assistant.ask(question, asked)
+            expected[(conversation[0], question)] = _comparable(answer.to_dict())
+            asked.append(answer)
 
     def converse(index: int) -> tuple[list[str], list[dict], str]:
         conversation = CONVERSATIONS[index % len(CONVERSATIONS)]

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ui_browser import (ANSWER_TIMEOUT_MS, ask, open_chat_tab, open_documents_tab, record_streaming,
-                        set_slider, streamed_states, upload, watched_page)
+from ui_browser import (ANSWER_TIMEOUT_MS, ask, open_chat_tab, open_documents_tab, record_streaming, set_slider,
+                        streamed_states, text_of, upload)
 from ui_server import SAMPLE_QUESTION, UNANSWERABLE, running_app
 
 pytestmark = pytest.mark.timeout(300)
@@ -27,14 +27,6 @@ def app(tmp_path_factory, models_dir):
         yield running
 
 
-@pytest.fixture
-def page(browser, app):
-    with watched_page(browser, app.url, accept_downloads=True) as page:
-        yield page
-
-
-def _text(locator) -> str:
-    return " ".join(locator.inner_text().split())
 
 
 def _add_document(page, path, text: str) -> None:
@@ -58,8 +50,8 @@ def test_answer_streams_and_citation_opens_the_exact_span(page, app):
     # A quick answer skips the waiting frame (test_index_lock shows it for a slow one).
     assert states[-1] == "done" and "pending" not in states[1:], states
     assert any(s.startswith("streaming:") for s in states) or len(expected.citations) == 1, states
-    assert "37" in _text(turn.locator(".fn-answer-text"))
-    assert _text(turn.locator(".fn-answer-text")) == " ".join(expected.answer.split())
+    assert "37" in text_of(turn.locator(".fn-answer-text"))
+    assert text_of(turn.locator(".fn-answer-text")) == " ".join(expected.answer.split())
     # Sources: exactly the cited ones; scores behind a <details>.
     assert turn.locator(".fn-sources button.fn-source").count() == len(expected.citations)
     assert not turn.locator("details.fn-scores").evaluate("d => d.open")
@@ -69,10 +61,10 @@ def test_answer_streams_and_citation_opens_the_exact_span(page, app):
     mark.wait_for()
     first = expected.citations[0]
     assert mark.evaluate("m => m.textContent") == first.quote
-    panel = _text(page.locator("#fn-panel"))
+    panel = text_of(page.locator("#fn-panel"))
     assert first.path.rsplit("/", 1)[-1] in panel and first.location in panel
 
-    page.locator("#fn-panel button.fn-link").click()
+    page.locator("#fn-panel button[data-action='document']").click()
     page.locator("#fn-panel .fn-doc-text mark.fn-target").wait_for()
     whole = page.locator("#fn-panel .fn-doc-text")
     assert whole.evaluate("d => d.textContent") == app.assistant.corpus.document(first.path).text
@@ -88,15 +80,16 @@ def test_follow_up_uses_the_conversation_and_new_chat_forgets_it(page, app):
     follow_up = "Where were they sent?"
     ask(page, SAMPLE_QUESTION, 0)
     turn = ask(page, follow_up, 1)
-    in_context = app.assistant.ask(follow_up, [SAMPLE_QUESTION])
-    assert _text(turn.locator(".fn-answer-text, .fn-abstain-text")) == " ".join(in_context.answer.split())
+    in_context = app.assistant.ask(follow_up, [app.assistant.ask(SAMPLE_QUESTION)])
+    assert text_of(turn.locator(".fn-answer-text, .fn-abstain-text")) == " ".join(in_context.answer.split())
+    assert text_of(turn.locator(".fn-interpreted")) == f"Interpreted as: {in_context.interpreted}"
 
     page.click("#fn-new-chat")
     page.locator(".fn-welcome").wait_for()
     assert page.locator("article.fn-turn").count() == 0
     turn = ask(page, follow_up, 0)
     alone = app.assistant.ask(follow_up)
-    assert _text(turn.locator(".fn-answer-text, .fn-abstain-text")) == " ".join(alone.answer.split())
+    assert text_of(turn.locator(".fn-answer-text, .fn-abstain-text")) == " ".join(alone.answer.split())
 
 
 def test_a_question_sent_while_the_last_answer_streams_is_answered_after_it(page, app):
@@ -113,7 +106,7 @@ def test_a_question_sent_while_the_last_answer_streams_is_answered_after_it(page
 def test_unanswerable_question_abstains_and_shows_what_it_read(page, app):
     turn = ask(page, UNANSWERABLE, 0)
     answer = turn.locator(".fn-abstained")
-    assert "The documents don't answer this." in _text(answer)
+    assert "The documents don't answer this." in text_of(answer)
     assert turn.locator("button.fn-cite").count() == 0
     considered = answer.locator(".fn-considered button.fn-source")
     assert considered.count() >= 1
@@ -129,7 +122,7 @@ def test_settings_change_the_answer_length_for_this_session(page, app):
     page.click("#fn-settings")
     set_slider(page, "fn-max-sentences", 1)
     turn = ask(page, SAMPLE_QUESTION, 0)
-    answer = _text(turn.locator(".fn-answer-text"))
+    answer = text_of(turn.locator(".fn-answer-text"))
     assert turn.locator("button.fn-cite").count() == 1, f"more than one sentence quoted: {answer}"
     assert "37" in answer
 
@@ -154,9 +147,9 @@ def test_uploaded_document_can_be_asked_about(page, app, tmp_path):
 
     open_chat_tab(page)
     turn = ask(page, "What is the pangolin called?", 0)
-    assert "Ada" in _text(turn.locator(".fn-answer-text"))
+    assert "Ada" in text_of(turn.locator(".fn-answer-text"))
     _open_first_citation(page, turn)
-    assert "pangolin.txt" in _text(page.locator("#fn-panel .fn-panel-file"))
+    assert "pangolin.txt" in text_of(page.locator("#fn-panel .fn-panel-file"))
 
 
 def test_document_markup_is_shown_as_text_and_never_runs(page, app, tmp_path):
@@ -167,12 +160,12 @@ def test_document_markup_is_shown_as_text_and_never_runs(page, app, tmp_path):
 
     open_chat_tab(page)
     turn = ask(page, "What is the zebra mascot called?", 0)
-    shown = _text(turn.locator(".fn-answer-text"))
+    shown = text_of(turn.locator(".fn-answer-text"))
     assert '<script>window.__xss = 1; alert("script")</script>' in shown
     _open_first_citation(page, turn)
-    page.locator("#fn-panel button.fn-link").click()
+    page.locator("#fn-panel button[data-action='document']").click()
     page.locator("#fn-panel .fn-doc-text").wait_for()
-    document = _text(page.locator("#fn-panel .fn-doc-text"))
+    document = text_of(page.locator("#fn-panel .fn-doc-text"))
     for visible in ("<img src=x onerror=", "[the portal](javascript:alert('link'))",
                     "![photo](http://127.0.0.1:9/pixel.png)"):
         assert visible in document
@@ -211,7 +204,7 @@ def test_bad_uploads_are_rejected_and_the_chat_keeps_working(page, app, tmp_path
     assert sorted(p.name for p in app.settings.sources.iterdir()) == before
     open_chat_tab(page)
     turn = ask(page, SAMPLE_QUESTION, 0)
-    assert "37" in _text(turn.locator(".fn-answer-text"))
+    assert "37" in text_of(turn.locator(".fn-answer-text"))
 
 
 def test_reindex_shows_failures_and_remove_drops_a_document(page, app):
@@ -222,10 +215,10 @@ def test_reindex_shows_failures_and_remove_drops_a_document(page, app):
     open_documents_tab(page)
     page.click("#fn-reindex")
     page.locator("#fn-notice .fn-notice", has_text="Indexed:").wait_for(timeout=30_000)
-    assert re.search(r"\b1 added\b.*\b1 failed\b", _text(page.locator("#fn-notice")))
+    assert re.search(r"\b1 added\b.*\b1 failed\b", text_of(page.locator("#fn-notice")))
     expect(page.locator("#fn-documents")).to_contain_text("harbour.md")
     expect(page.locator("#fn-failures")).to_contain_text("scan.pdf")
-    assert "PDF" in _text(page.locator("#fn-failures"))
+    assert "PDF" in text_of(page.locator("#fn-failures"))
     broken.unlink()
 
     page.locator("#fn-remove-choice input").click()
@@ -251,7 +244,41 @@ def test_an_upload_made_while_another_indexes_queues_behind_it_and_every_file_is
         page.wait_for_timeout(1_000)  # the second upload reaches the server's queue while the first waits
     notice = page.locator("#fn-notice .fn-notice", has_text="queued2.txt")
     notice.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    assert "added sources/queued1.txt" in _text(notice) and "added sources/queued2.txt" in _text(notice)
+    assert "added sources/queued1.txt" in text_of(notice) and "added sources/queued2.txt" in text_of(notice)
     for file in files:
         expect(page.locator("#fn-documents")).to_contain_text(file.name)
         assert (app.settings.sources / file.name).read_text() == file.read_text()
+
+
+def test_an_upload_of_a_good_and_a_broken_file_counts_the_broken_one_as_failed_and_lists_it(page, app, tmp_path):
+    good, broken = tmp_path / "tugboat.txt", tmp_path / "broken.pdf"
+    good.write_text("The harbour tugboat of the test town is called Persistence.\n")
+    broken.write_bytes(b"%PDF-1.4 this is not really a PDF")
+    open_documents_tab(page)
+    page.set_input_files("#fn-upload input[type=file]", [str(good), str(broken)])
+    notice = page.locator("#fn-notice .fn-notice", has_text="Indexed:")
+    notice.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert re.search(r"\b1 added\b.*\b1 failed\b", text_of(notice)), text_of(notice)
+    assert "rejected broken.pdf" in text_of(notice)
+    expect(page.locator("#fn-failures")).to_contain_text("broken.pdf")
+    open_chat_tab(page)
+    open_documents_tab(page)  # still listed when the tab is opened again
+    expect(page.locator("#fn-failures")).to_contain_text("broken.pdf")
+
+
+def test_the_upload_progress_bar_stays_off_the_table(page, app, tmp_path):
+    long = tmp_path / "logbook.txt"
+    long.write_text("\n".join(f"Logbook entry {n}: the harbour pilot guided the ship number {n} past the north pier "
+                              f"at {n % 24} o'clock while the tide was {'rising' if n % 2 else 'falling'}."
+                              for n in range(900)))
+    open_documents_tab(page)
+    page.set_input_files("#fn-upload input[type=file]", str(long))
+    bar = page.locator("#fn-notice .wrap.translucent")
+    bar.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    overlap = page.evaluate("""() => {
+        const bar = document.querySelector('#fn-notice .wrap.translucent');
+        const table = document.querySelector('#fn-documents');
+        return bar ? bar.getBoundingClientRect().bottom - table.getBoundingClientRect().top : -1;
+    }""")  # the bar's own box, whatever clips it
+    assert overlap <= 0, f"the progress bar covers {overlap:.0f} px of the documents table"
+    page.locator("#fn-notice .fn-notice", has_text="Indexed:").wait_for(timeout=120_000)

@@ -1,12 +1,14 @@
 """End-to-end: the Evals tab and 'Save to eval set' in headless Chromium over the real model and server."""
 
 import json
+import re
 
 import pytest
 from gradio_client import Client
+from playwright.sync_api import expect
 
 from evals.api import load_run
-from ui_browser import ANSWER_TIMEOUT_MS, ask, watched_page
+from ui_browser import ANSWER_TIMEOUT_MS, ask, text_of, watched_page
 from ui_server import ROOT, SAMPLE_QUESTION, running_app
 
 pytestmark = pytest.mark.timeout(240)
@@ -20,14 +22,6 @@ def app(tmp_path_factory, models_dir):
         yield running
 
 
-@pytest.fixture
-def page(browser, app):
-    with watched_page(browser, app.url) as page:
-        yield page
-
-
-def _text(locator) -> str:
-    return " ".join(locator.inner_text().split())
 
 
 def test_run_a_set_then_open_a_question_in_the_chat(page, app):
@@ -52,11 +46,75 @@ def test_run_a_set_then_open_a_question_in_the_chat(page, app):
     page.locator(f"#fn-eval-questions button.fn-open[data-id='{cited['id']}']").click()
     page.wait_for_selector("#fn-question textarea", state="visible")
     turn = page.locator("article.fn-turn[data-turn='0']")
-    assert _text(turn.locator(".fn-question")) == cited["question"]
+    assert text_of(turn.locator(".fn-question")) == cited["question"]
     turn.locator("button.fn-cite").first.click()
     mark = page.locator("#fn-panel mark.fn-target")
     mark.wait_for(timeout=ANSWER_TIMEOUT_MS)
     assert " ".join(mark.inner_text().split()) == " ".join(cited["answer"]["citations"][0]["quote"].split())
+
+
+def test_open_shows_the_opened_question_in_view_with_its_own_citation(page, app):
+    # A conversation long enough to scroll, with a citation of its last answer open in the panel.
+    for turn, question in enumerate([SAMPLE_QUESTION, "Where was Otmane Khalladi captured?",
+                                     "What law was the transfer executed under?", SAMPLE_QUESTION]):
+        last = ask(page, question, turn)
+    last.locator("button.fn-cite").first.click()
+    page.locator("#fn-panel mark.fn-target").wait_for()
+    old = page.locator("#fn-panel mark.fn-target").inner_text()
+
+    page.get_by_role("tab", name="Evals").click()
+    page.fill("#fn-eval-limit input", str(LIMIT))
+    page.click("#fn-eval-run")
+    page.locator("#fn-eval-questions table.fn-questions").wait_for(timeout=60_000)
+    run = load_run(sorted((app.settings.data_dir / "runs").glob("sample-*/metrics.json"))[-1].parent)
+    opened = next(r for r in run.results if r["answer"]["citations"] and r["question"] != SAMPLE_QUESTION)
+    page.locator(f"#fn-eval-questions button.fn-open[data-id='{opened['id']}']").click()
+
+    question = page.locator("article.fn-turn[data-turn='4'] .fn-question")
+    expect(question).to_have_text(opened["question"])
+    expect(question).to_be_in_viewport(timeout=5_000)
+    inside = page.evaluate("""() => {
+        const box = document.querySelector('#fn-conversation').getBoundingClientRect();
+        const asked = document.querySelector("article.fn-turn[data-turn='4'] .fn-question").getBoundingClientRect();
+        return asked.top >= box.top - 1 && asked.bottom <= box.bottom + 1;
+    }""")
+    assert inside, "the opened question is scrolled out of the conversation"
+    mark = page.locator("#fn-panel mark.fn-target")
+    expect(mark).not_to_have_text(old)
+    assert " ".join(mark.inner_text().split()) == " ".join(opened["answer"]["citations"][0]["quote"].split())
+
+
+def test_the_run_table_fits_shows_gold_answers_and_the_set_picker_starts_on_the_sample_set(browser, app):
+    with watched_page(browser, app.url, viewport={"width": 1280, "height": 900}) as page:
+        page.get_by_role("tab", name="Evals").click()
+        picker = page.locator("#fn-eval-set input")
+        expect(picker).to_have_value("sample.jsonl (project)")
+        picker.click()
+        expect(page.get_by_role("option").first).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("option")).to_have_count(0)
+        picker.click()  # it opens again after Escape
+        expect(page.get_by_role("option").first).to_be_visible()
+        page.keyboard.press("Escape")
+
+        page.fill("#fn-eval-limit input", str(LIMIT))
+        page.click("#fn-eval-run")
+        table = page.locator("#fn-eval-questions table.fn-questions")
+        table.wait_for(timeout=60_000)
+        summary = text_of(page.locator("#fn-eval-summary"))
+        assert summary.startswith("evals/sets/sample.jsonl ") and "1 document ·" in summary, summary
+        headers = table.locator("thead th").all_text_contents()
+        assert "gold" in headers
+        run = load_run(sorted((app.settings.data_dir / "runs").glob("sample-*/metrics.json"))[-1].parent)
+        first = run.results[0]
+        row = table.locator(f"tbody tr[data-id='{first['id']}'] td.fn-gold")
+        assert text_of(row) == " ".join(first["gold"]["answers"]) or (not first["gold"]["answers"] and text_of(row) == "none")
+        fits = page.evaluate("""() => {
+            const wrap = document.querySelector('#fn-eval-questions .fn-table-wrap');
+            const last = [...wrap.querySelectorAll('thead th')].pop().getBoundingClientRect();
+            return wrap.scrollWidth <= wrap.clientWidth && last.right <= wrap.getBoundingClientRect().right + 1;
+        }""")
+        assert fits, "the last column is cut at 1280 px"
 
 
 def test_save_a_chat_answer_to_a_set(page, app):
@@ -65,20 +123,20 @@ def test_save_a_chat_answer_to_a_set(page, app):
     turn.locator("button.fn-save").click()
     form = page.locator("#fn-save-answers textarea")
     form.wait_for(state="visible")
-    assert SAMPLE_QUESTION in _text(page.locator("#fn-save-what"))
+    assert SAMPLE_QUESTION in text_of(page.locator("#fn-save-what"))
 
     notice = page.locator("#fn-save-notice .fn-notice")
     page.fill("#fn-save-answers textarea", "37")
     page.fill("#fn-save-path textarea, #fn-save-path input", "notes.txt")
     page.click("#fn-save")
     notice.wait_for()
-    assert "a .jsonl file" in _text(notice)
+    assert "a .jsonl file" in text_of(notice)
 
     target = app.settings.data_dir / "evalsets" / "checked.jsonl"
     page.fill("#fn-save-path textarea, #fn-save-path input", str(target))
     page.click("#fn-save")
     page.wait_for_function("() => document.querySelector('#fn-save-notice .fn-notice-ok')")
-    assert "Saved to" in _text(notice)
+    assert "Saved to" in text_of(notice)
     lines = target.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
@@ -86,7 +144,30 @@ def test_save_a_chat_answer_to_a_set(page, app):
     assert record["question"] == SAMPLE_QUESTION and record["answers"] == ["37"]
     assert record["evidence"] == (quotes[0] if len(quotes) == 1 else quotes)
     assert form.is_hidden()
+    expect(notice).to_have_class(re.compile(r"\bfn-faded\b"), timeout=10_000)  # the notice goes away
 
+
+def test_the_save_form_opens_into_view_and_the_same_answer_is_not_saved_twice(page, app):
+    turn = ask(page, SAMPLE_QUESTION, 0)
+    target = app.settings.data_dir / "evalsets" / "twice.jsonl"
+    for attempt in range(2):
+        turn.locator("button.fn-save").click()
+        form = page.locator("#fn-save-form").first
+        expect(form).to_be_visible()
+        expect(form).to_be_in_viewport(ratio=0.95, timeout=5_000)  # all of it, though it opens below the fold
+        page.fill("#fn-save-answers textarea", "37")
+        page.fill("#fn-save-path textarea, #fn-save-path input", str(target))
+        page.click("#fn-save")
+        page.locator("#fn-save-notice .fn-notice-ok" if attempt == 0 else "#fn-save-notice .fn-notice-warn").wait_for()
+    notice = text_of(page.locator("#fn-save-notice .fn-notice"))
+    saved = json.loads(target.read_text(encoding="utf-8").splitlines()[0])
+    assert "not saved twice" in notice and saved["id"] in notice
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_answer_settings_open_into_view(page, app):
+    page.click("#fn-settings")
+    expect(page.locator("#fn-max-sentences")).to_be_in_viewport(timeout=5_000)
 
 def test_eval_api(app):
     client = Client(app.url, download_files=False, verbose=False)

@@ -113,7 +113,8 @@ def test_bind_rules():
     assert check_bind(Settings()) is None
     with pytest.raises(ValueError, match="FOOTNOTE_AUTH"):
         check_bind(Settings().replace(host="0.0.0.0"))
-    assert check_bind(Settings().replace(host="0.0.0.0", auth="me:pw:with:colons")) == ("me", "pw:with:colons")
+    assert check_bind(Settings().replace(host="0.0.0.0", auth="me:pw:with:colons")) == [("me", "pw:with:colons")]
+    assert parse_auth("ann:one, bob:two") == [("ann", "one"), ("bob", "two")]
     for bad in ("nopassword", ":pw", "me:"):
         with pytest.raises(ValueError, match="user:password"):
             parse_auth(bad)

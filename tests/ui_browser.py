@@ -56,7 +56,7 @@ class PageWatch:
 def watched_page(browser, url: str, **context_options) -> Iterator:
     """A fresh browser session on the chat; fails the test if the page reached off the machine,
     opened a dialog or threw."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, **context_options)
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 900}, **context_options})
     page = context.new_page()
     page.watch = PageWatch(page)
     open_chat(page, url)
@@ -65,6 +65,11 @@ def watched_page(browser, url: str, **context_options) -> Iterator:
     assert page.watch.external == [], "the page loaded something from off the machine"
     assert page.watch.dialogs == [], "a dialog fired"
     assert page.watch.errors == []
+
+
+def text_of(locator) -> str:
+    """A locator's visible text with its white space collapsed."""
+    return " ".join(locator.inner_text().split())
 
 
 def open_chat(page, url: str) -> None:

@@ -16,6 +16,43 @@ SAMPLE_QUESTION = "How many operatives were expelled to the United States?"
 UNANSWERABLE = "What is the capital of Australia?"
 
 
+@dataclass(frozen=True)
+class Survey:
+    """A three-page PDF whose lines are drawn where a test can find them again."""
+
+    pages: tuple[tuple[str, ...], ...] = (
+        ("Harbour survey, part one.", "The tide gauge was installed on the north pier in 1902."),
+        ("Harbour survey, part two.", "The lighthouse keeper recorded 412 ships entering the harbour in 1911."),
+        ("Harbour survey, part three.", "The customs house burned down in 1923 and was rebuilt in brick."),
+    )
+    title: str = "Harbour Survey Report"
+    font: str = "Helvetica"
+    size: int = 14
+    left: int = 72  # points from the page's left edge
+    first_baseline: int = 700  # points up from the page's bottom edge
+    leading: int = 30
+
+
+SURVEY = Survey()
+SURVEY_QUESTION = "How many ships did the lighthouse keeper record?"  # answered on page 2
+
+
+def survey_pdf(path: Path, survey: Survey = SURVEY) -> Path:
+    """Write the survey PDF (reportlab, a dev dependency) to `path`."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=letter)
+    pdf.setTitle(survey.title)
+    for lines in survey.pages:
+        pdf.setFont(survey.font, survey.size)
+        for number, line in enumerate(lines):
+            pdf.drawString(survey.left, survey.first_baseline - number * survey.leading, line)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
 @dataclass
 class RunningApp:
     """A launched app and what it serves."""
@@ -43,7 +80,8 @@ def sample_sources(folder: Path) -> Path:
 
 @contextmanager
 def running_app(root: Path, models_dir: Path, **overrides) -> Iterator[RunningApp]:
-    """Index the sample article into root/, serve the page on 127.0.0.1, close it on exit."""
+    """Index the sample article into root/, serve the page on 127.0.0.1 (a free port unless `port` is given),
+    close it on exit."""
     from ui.app import build_app
     from ui.server import launch_options
 
@@ -54,8 +92,9 @@ def running_app(root: Path, models_dir: Path, **overrides) -> Iterator[RunningAp
     assistant = Assistant(settings)
     assistant.ingest([settings.sources])
     app = build_app(assistant, settings)
-    app.launch(server_name=settings.host, server_port=port, prevent_thread_lock=True, **launch_options(settings))
+    app.launch(server_name=settings.host, server_port=settings.port, prevent_thread_lock=True,
+               **launch_options(settings))
     try:
-        yield RunningApp(f"http://127.0.0.1:{port}/", assistant, settings)
+        yield RunningApp(f"http://127.0.0.1:{settings.port}/", assistant, settings)
     finally:
         app.close()

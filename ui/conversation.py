@@ -3,7 +3,8 @@
 import re
 from pathlib import Path
 
-# A turn is Answer.to_dict(); the list lives in a per-session gr.State, never in a module global.
+# A turn is Answer.to_dict() (with document titles beside paths); the list lives in a per-session gr.State,
+# never in a module global, and each answered turn is kept by ui.conversation_store.
 Turn = dict
 
 # A marker, any punctuation right after it, then the space where the next sentence starts.
@@ -32,6 +33,11 @@ def passage(turns: list[Turn], turn: int, index: int) -> dict | None:
     if not 0 <= turn < len(turns) or not 0 <= index < len(turns[turn]["passages"]):
         return None
     return turns[turn]["passages"][index]
+
+
+def counted(number: int | None, noun: str) -> str:
+    """"1 document", "3 documents", "? documents" (unknown), with thousands separated."""
+    return f"{'?' if number is None else f'{number:,}'} {noun}{'' if number == 1 else 's'}"
 
 
 def file_name(path: str) -> str:

@@ -28,7 +28,9 @@ def build_documents_tab(assistant: Assistant, header: gr.HTML) -> tuple[Callable
                     f"<code>{escape(str(settings.sources))}</code> and indexed right away. Re-indexing scans that "
                     "folder for new, changed and deleted files; unchanged files are skipped.</p>")
             reindex = gr.Button(f"Re-index {settings.sources}", variant="secondary", elem_id="fn-reindex")
-    notice = gr.HTML(elem_id="fn-notice")
+    # Tall enough for the progress bar Gradio draws over it, so the bar never covers the table below.
+    notice = gr.HTML('<p class="fn-muted fn-notice-idle">What an upload or a re-index did shows here.</p>',
+                     elem_id="fn-notice")
     table = gr.HTML(elem_id="fn-documents")
     failures = gr.HTML(elem_id="fn-failures")
     with gr.Row(equal_height=False, elem_id="fn-remove-row"):
@@ -39,13 +41,14 @@ def build_documents_tab(assistant: Assistant, header: gr.HTML) -> tuple[Callable
             remove = gr.Button("Remove", variant="stop", size="md", elem_id="fn-remove")
 
     shown = [summary, table, failures, chosen, header]
+    rejected = handlers.RejectedUploads()  # shared by every session, like the index's own failures
     index_events = {"concurrency_id": "index", "concurrency_limit": 1, "api_visibility": "private"}
     # "multiple": an upload made while another is indexing queues behind it (by default Gradio drops
     # every trigger of an event that is still running).
-    files.upload(partial(handlers.upload, assistant, settings), [files], [notice, files, *shown],
+    files.upload(partial(handlers.upload, assistant, settings, rejected), [files], [notice, files, *shown],
                  show_progress_on=[notice], trigger_mode="multiple", **index_events)
-    reindex.click(partial(handlers.reindex, assistant, settings), None, [notice, *shown],
+    reindex.click(partial(handlers.reindex, assistant, settings, rejected), None, [notice, *shown],
                   show_progress_on=[notice], **index_events)
-    remove.click(partial(handlers.remove, assistant, settings), [chosen, delete_file], [notice, *shown],
+    remove.click(partial(handlers.remove, assistant, settings, rejected), [chosen, delete_file], [notice, *shown],
                  **index_events)
-    return partial(handlers.refresh, assistant), shown
+    return partial(handlers.refresh, assistant, rejected), shown

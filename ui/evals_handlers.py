@@ -10,13 +10,14 @@ import gradio as gr
 
 from assistant.pipeline import Assistant
 from assistant.settings import Settings, UsageError
-from evals.api import SETS_DIR, Run, answer_of, list_sets, load_run, run_set, save_answer
+from evals.api import SETS_DIR, Run, answer_of, list_sets, load_run, record_from_answer, run_set, save_answer
 from evals.evalset import load_set
 from evals.runner import Progress as EvalProgress
 
-from ui.conversation import Turn
-from ui.export import write_export
-from ui.render_chat import conversation_html, turn_html
+from ui.chat_handlers import source_panel, with_titles
+from ui.conversation import Turn, counted
+from ui.history_handlers import ChatContext, keep, owner
+from ui.history_handlers import shown as history_shown
 from ui.render_documents import notice_html
 from ui.render_evals import metrics_html, questions_html, run_summary_html
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 _STAGES = {"files": "Reading the corpus", "chunks": "Embedding the corpus", "questions": "Answering questions",
            "waiting": "Waiting for another indexing of this data folder to finish"}
 SAVED_NAME = "saved.jsonl"
+DEFAULT_SET = "sample.jsonl"  # the questions about the sample article; the picker opens on it
 
 
 def saved_dir(settings: Settings) -> Path:
@@ -36,10 +38,20 @@ def default_save_path(settings: Settings) -> str:
 
 
 def set_choices(settings: Settings) -> list[tuple[str, str]]:
-    """(label, path) of the project's sets and of the sets saved from the chat."""
-    project = [(f"{p.name} (project)", str(p)) for p in list_sets()]
+    """(label, path) of the project's sets, the main one first, then of the sets saved from the chat."""
+    project = sorted(list_sets(), key=lambda p: (p.name != DEFAULT_SET, p.name))
     saved = [(f"{p.name} (saved from the chat)", str(p)) for p in list_sets(saved_dir(settings))]
-    return project + saved
+    return [(f"{p.name} (project)", _as_given(p)) for p in project] + saved
+
+
+def _as_given(path: Path) -> str:
+    """A project set as the user knows it: evals/sets/x.jsonl of the checkout they run from, when that is where
+    it is, rather than the installed package's copy."""
+    local = Path("evals") / "sets" / path.name
+    try:
+        return str(local) if local.is_file() and local.read_bytes() == path.read_bytes() else str(path)
+    except OSError:
+        return str(path)
 
 
 def refresh_sets(settings: Settings, current: str | None) -> gr.Dropdown:
@@ -69,27 +81,32 @@ def run(assistant: Assistant, chosen: str | None, typed: str | None, corpus: str
         log.exception("eval run of %s failed", set_path)
         return _failed(f"The run of {set_path} failed", [f"{type(error).__name__}: {error}"])
     warnings = result.info.get("warnings", [])
-    notice = notice_html("warn" if warnings else "ok", f"Scored {len(result.results)} questions", warnings)
+    notice = notice_html("warn" if warnings else "ok", f"Scored {counted(len(result.results), 'question')}", warnings)
     return (notice, run_summary_html(result), metrics_html(result.metrics), questions_html(result),
             gr.DownloadButton(value=_report_copy(result.report), interactive=True), str(result.folder))
 
 
-def open_question(run_folder: str | None, turns: list[Turn] | None, event: gr.EventData) -> tuple:
-    """Add the run's answer to a question to the chat and switch to it.
+def open_question(assistant: Assistant, context: ChatContext, run_folder: str | None, turns: list[Turn] | None,
+                  conversation: str | None, event: gr.EventData, request: gr.Request) -> tuple:
+    """Add the run's answer to a question to the chat (and keep it there), open its first citation, switch to it.
 
-    Outputs: conversation, turns, export button, tabs.
+    Outputs: history_handlers.shown()'s, then the tabs.
     """
     data = event._data if isinstance(getattr(event, "_data", None), dict) else {}
     if data.get("action") != "open" or not run_folder:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return (gr.skip(),) * 9
     try:
-        answer = answer_of(load_run(Path(run_folder)), str(data.get("id")))
+        answer = with_titles(assistant, answer_of(load_run(Path(run_folder)), str(data.get("id"))))
     except UsageError as error:
         gr.Warning(escape(str(error), quote=False))
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return (gr.skip(),) * 9
+    user = owner(request)
     turns = list(turns or []) + [answer]
-    shown = conversation_html([turn_html(i, t) for i, t in enumerate(turns)])
-    return shown, turns, gr.DownloadButton(value=write_export(turns), interactive=True), gr.Tabs(selected="chat")
+    kept = keep(context, user, conversation, answer["question"], answer)
+    shown = list(history_shown(context, user, kept, turns))
+    if answer["citations"]:  # the panel shows this answer's first source, not one from before
+        shown[6] = source_panel(assistant, turns, "citation", len(turns) - 1, answer["citations"][0]["n"])
+    return *shown, gr.Tabs(selected="chat")
 
 
 def api_eval(assistant: Assistant, set_path: str, limit: int | None = None, corpus: str | None = None) -> dict:
@@ -159,6 +176,9 @@ def save(settings: Settings, turns: list[Turn] | None, index: int | None, answer
             gr.skip()
     try:
         path = save_path(settings, target)
+        twin = _already_saved(path, turn, golds)
+        if twin:
+            return notice_html("warn", f"Already in {path} as {twin}: not saved twice."), gr.skip()
         record = save_answer(path, turn, answers=[] if turn["abstained"] else golds)
     except UsageError as error:
         return notice_html("error", "Not saved", [str(error)]), gr.skip()
@@ -168,6 +188,19 @@ def save(settings: Settings, turns: list[Turn] | None, index: int | None, answer
     lines = [f"id: {record.id}", f"answers: {', '.join(data['answers']) or '(none: unanswerable)'}",
              f"evidence: {data['evidence'] if data['evidence'] is not None else '(none: unanswerable)'}"]
     return notice_html("ok", f"Saved to {path}", lines), gr.Group(visible=False)
+
+
+def _already_saved(path: Path, turn: Turn, golds: list[str]) -> str | None:
+    """The id of a record of the set that says the same as this turn would (question, answers, evidence)."""
+    if not path.is_file() or not path.read_text(encoding="utf-8").strip():
+        return None
+    wanted = record_from_answer(turn, [] if turn["abstained"] else golds).to_dict()
+    same = ("question", "answers", "evidence")
+    for record in load_set(path):
+        data = record.to_dict()
+        if all(data.get(key) == wanted.get(key) for key in same):
+            return record.id
+    return None
 
 
 def save_path(settings: Settings, text: str | None) -> Path:

@@ -8,7 +8,7 @@ import gradio as gr
 from assistant.pipeline import Assistant
 
 from ui import evals_handlers as handlers
-from ui.chat_tab import SCRIPTS, ChatParts
+from ui.chat_tab import SCRIPTS, ChatParts, click_script
 from ui.render_evals import intro_html
 
 
@@ -39,13 +39,18 @@ def build_evals_tab(assistant: Assistant, chat: ChatParts, tabs: gr.Tabs) -> gr.
     notice = gr.HTML(elem_id="fn-eval-notice")
     summary = gr.HTML(intro_html(), elem_id="fn-eval-summary")
     metrics = gr.HTML(elem_id="fn-eval-metrics")
-    questions = gr.HTML(elem_id="fn-eval-questions", js_on_load=(SCRIPTS / "click_sources.js").read_text(encoding="utf-8"))
+    questions = gr.HTML(elem_id="fn-eval-questions", js_on_load=click_script())
 
     run.click(partial(handlers.run, assistant), [chosen, typed, corpus, limit],
               [notice, summary, metrics, questions, report, run_folder], api_visibility="private",
               concurrency_id="eval", concurrency_limit=1, show_progress_on=[notice])
-    questions.click(handlers.open_question, [run_folder, chat.turns], [chat.conversation, chat.turns, chat.export, tabs],
-                    api_visibility="private", show_progress="hidden")
+    def open_question(folder: str, turns: list, conversation: str, event: gr.EventData, request: gr.Request) -> tuple:
+        return handlers.open_question(assistant, chat.context, folder, turns, conversation, event, request)
+
+    # Then, with the Chat tab showing, the opened question is scrolled into view (a hidden tab can't scroll).
+    questions.click(open_question, [run_folder, chat.turns, chat.conversation_id], [*chat.shown, tabs],
+                    api_visibility="private", show_progress="hidden").then(
+        None, None, None, js=(SCRIPTS / "scroll_to_last_turn.js").read_text(encoding="utf-8"))
 
     def evaluate(set_path: str, limit: int | None = None, corpus: str | None = None) -> dict:
         """Run an eval set (path on the server; optional sample size and corpus folder); its metrics."""

@@ -31,8 +31,17 @@ def to_markdown(turns: list[Turn], exported_at: float | None = None) -> str:
     lines = ["# Footnote conversation", "", f"Exported {stamp} · {count}", ""]
     for turn in turns:
         lines += [f"## {escape_markdown(turn['question'])}", ""]
+        if turn.get("interpreted"):
+            lines += [f"*Interpreted as: {escape_markdown(turn['interpreted'])}*", ""]
         lines += _abstention(turn) if turn["abstained"] else _answer(turn)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def copy_text(turn: Turn) -> str:
+    """An answer as plain text, its [n] markers resolved as footnotes: what *Copy* puts on the clipboard."""
+    notes = [f"[{c['n']}] {', '.join(part for part in (c.get('title'), c['path'], c.get('location')) if part)}: "
+             f"“{c['quote']}”" for c in turn["citations"]]
+    return "\n".join([turn["answer"], "", *notes]) if notes else turn["answer"]
 
 
 def _answer(turn: Turn) -> list[str]:

@@ -4,16 +4,22 @@ import re
 from html import escape
 
 from ui.conversation import Turn, file_name, sentences
+from ui.export import copy_text
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # Abstentions list this many of the passages they read; more is noise for a reader.
 CONSIDERED_SHOWN = 3
 SNIPPET_CHARS = 240
+HOVER_QUOTE_CHARS = 280
 
 
-def conversation_html(blocks: list[str]) -> str:
-    """The chat column: rendered turns, or a welcome when there are none."""
+def conversation_html(blocks: list[str], suggestions: list[str] = ()) -> str:
+    """The chat column: rendered turns, or a welcome (with questions to try) when there are none."""
     if not blocks:
+        offered = "".join(f'<li><button type="button" class="fn-suggestion" data-action="suggest" '
+                          f'data-question="{escape(q)}">{escape(q)}</button></li>' for q in suggestions)
+        tries = (f'<div class="fn-suggestions"><div class="fn-label">Try asking</div><ul>{offered}</ul></div>'
+                 if offered else "")
         return ('<div class="fn-conversation fn-empty"><div class="fn-welcome">'
                 '<div class="fn-welcome-mark" aria-hidden="true">[1]</div>'
                 "<h2>Ask about your documents</h2>"
@@ -21,7 +27,7 @@ def conversation_html(blocks: list[str]) -> str:
                 '<span class="fn-cite fn-cite-demo">[1]</span> to see the exact passage, highlighted '
                 "where it stands in the document.</p>"
                 "<p class=\"fn-muted\">When the documents don't say, Footnote tells you so instead of "
-                "guessing.</p></div></div>")
+                f"guessing.</p>{tries}</div></div>")
     return f'<div class="fn-conversation">{"".join(blocks)}</div>'
 
 
@@ -46,11 +52,13 @@ def turn_html(index: int, turn: Turn, shown: int | None = None) -> str:
         state = " fn-streaming" if streaming else ""
         body = (f'<div class="fn-answer{state}" aria-live="polite"><p class="fn-answer-text">{text}{caret}</p>'
                 f"{tail}</div>")
-    return f'<article class="fn-turn" data-turn="{index}">{_question(turn["question"])}{body}</article>'
+    return (f'<article class="fn-turn" data-turn="{index}">{_question(turn["question"], turn.get("interpreted", ""))}'
+            f"{body}</article>")
 
 
-def _question(text: str) -> str:
-    return f'<div class="fn-question"><p>{escape(text)}</p></div>'
+def _question(text: str, interpreted: str = "") -> str:
+    read = f'<p class="fn-interpreted">Interpreted as: {escape(interpreted)}</p>' if interpreted else ""
+    return f'<div class="fn-question"><p>{escape(text)}</p></div>{read}'
 
 
 def _with_markers(index: int, text: str, citations: list[dict]) -> str:
@@ -67,21 +75,43 @@ def _with_markers(index: int, text: str, citations: list[dict]) -> str:
 
 
 def _cite_button(index: int, citation: dict) -> str:
+    """[n], with a hover card (document, location, quote) and a click that opens it in the panel."""
     where = " · ".join(part for part in (file_name(citation["path"]), citation.get("location", "")) if part)
+    quote = citation["quote"] if len(citation["quote"]) <= HOVER_QUOTE_CHARS else \
+        citation["quote"][:HOVER_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
+    title = f'<span class="fn-hover-title">{escape(citation["title"])}</span>' if citation.get("title") else ""
     return (f'<button type="button" class="fn-cite" data-action="source" data-kind="citation" '
-            f'data-turn="{index}" data-ref="{citation["n"]}" title="{escape(where)}" '
-            f'aria-label="Citation {citation["n"]}: {escape(where)}">[{citation["n"]}]</button>')
+            f'data-turn="{index}" data-ref="{citation["n"]}" aria-label="Citation {citation["n"]}: {escape(where)}">'
+            f'[{citation["n"]}]<span class="fn-hover" role="tooltip">{title}'
+            f'<span class="fn-hover-where">{escape(where)}</span><span class="fn-hover-quote">{escape(quote)}</span>'
+            "</span></button>")
+
+
+def _document_label(item: dict) -> str:
+    """A document as lists show it: its title where it has one, else its file name."""
+    return escape(item.get("title") or file_name(item["path"]))
 
 
 def _sources(index: int, turn: Turn) -> str:
     items = "".join(
         f'<li><button type="button" class="fn-source" data-action="source" data-kind="citation" '
         f'data-turn="{index}" data-ref="{c["n"]}" title="{escape(c["path"])}">'
-        f'<span class="fn-chip">{c["n"]}</span><span class="fn-file">{escape(file_name(c["path"]))}</span>'
-        f'<span class="fn-loc">{escape(c.get("location", ""))}</span></button></li>'
+        f'<span class="fn-chip">{c["n"]}</span><span class="fn-file">{_document_label(c)}</span>'
+        f'<span class="fn-loc">{escape(" · ".join(_where(c)))}</span></button></li>'
         for c in turn["citations"])
     return (f'<div class="fn-sources"><div class="fn-label">Sources</div><ol class="fn-source-list">{items}</ol>'
-            f"{_scores(turn)}{_save_button(index)}</div>")
+            f'{_scores(turn)}<div class="fn-actions">{_copy_button(turn)}{_save_button(index)}</div></div>')
+
+
+def _where(item: dict) -> list[str]:
+    """File name (when the title stood in for it) and location."""
+    return [part for part in (file_name(item["path"]) if item.get("title") else "", item.get("location", "")) if part]
+
+
+def _copy_button(turn: Turn) -> str:
+    """Copies the answer as text, its citations as footnotes (the page's script does it, no round trip)."""
+    return (f'<button type="button" class="fn-link fn-copy" data-action="copy" data-copy="{escape(copy_text(turn))}">'
+            "Copy</button>")
 
 
 def _save_button(index: int) -> str:
@@ -91,19 +121,23 @@ def _save_button(index: int) -> str:
 
 
 def _scores(turn: Turn) -> str:
+    read = len(turn["passages"])
     rows = "".join(
-        f'<tr><td>[{c["n"]}]</td><td>{c["score"]:.2f}</td><td>{_passage_score(turn, c):.2f}</td>'
+        f'<tr><td>[{c["n"]}]</td><td>{c["score"]:.2f}</td><td>{_passage_rank(turn, c)} of {read}</td>'
         f'<td class="fn-path">{escape(c["path"])}</td></tr>' for c in turn["citations"])
     return ('<details class="fn-scores"><summary>Scores</summary><table><thead><tr><th>Citation</th>'
-            "<th>Sentence</th><th>Passage</th><th>Document</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>{_meta(turn)}</details>")
+            "<th>Sentence score</th><th>Passage rank</th><th>Document</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+            '<p class="fn-meta">Sentence score: how likely the answerer judged the sentence to answer the question '
+            "(0 to 1). Passage rank: where the passage holding it came among those retrieval read, best first.</p>"
+            f"{_meta(turn)}</details>")
 
 
-def _passage_score(turn: Turn, citation: dict) -> float:
-    """Fused retrieval score of the best passage holding the cited sentence."""
-    holding = [p["score"] for p in turn["passages"]
+def _passage_rank(turn: Turn, citation: dict) -> str:
+    """1-based rank of the best passage holding the cited sentence ('–' when none does)."""
+    holding = [rank for rank, p in enumerate(turn["passages"], 1)
                if p["path"] == citation["path"] and p["start"] <= citation["start"] and citation["end"] <= p["end"]]
-    return max(holding, default=0.0)
+    return str(min(holding)) if holding else "–"
 
 
 def _meta(turn: Turn) -> str:
@@ -119,11 +153,11 @@ def _abstention(index: int, turn: Turn) -> str:
     considered = ""
     if turn["passages"]:
         items = "".join(_considered(index, i, p) for i, p in enumerate(turn["passages"][:CONSIDERED_SHOWN]))
-        considered = (f'<div class="fn-considered"><div class="fn-label">Closest passages considered</div>'
-                      f"<ol>{items}</ol></div>")
+        considered = (f'<div class="fn-considered"><div class="fn-label">Closest passages considered, closest '
+                      f"first (none says the answer)</div><ol>{items}</ol></div>")
     return (f'<div class="fn-answer fn-abstained" aria-live="polite"><p class="fn-abstain-text">'
             f'<span class="fn-abstain-icon" aria-hidden="true"></span><strong>{escape(turn["answer"])}</strong></p>'
-            f"{note}{considered}{_meta(turn)}{_save_button(index)}</div>")
+            f"{note}{considered}{_meta(turn)}<div class=\"fn-actions\">{_save_button(index)}</div></div>")
 
 
 def _considered(index: int, position: int, passage: dict) -> str:
@@ -131,6 +165,6 @@ def _considered(index: int, position: int, passage: dict) -> str:
     snippet = text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
     return (f'<li><button type="button" class="fn-source" data-action="source" data-kind="passage" '
             f'data-turn="{index}" data-ref="{position}" title="{escape(passage["path"])}">'
-            f'<span class="fn-file">{escape(file_name(passage["path"]))}</span>'
-            f'<span class="fn-loc">score {passage["score"]:.2f}</span></button>'
-            f'<p class="fn-snippet">{escape(snippet)}</p></li>')
+            f'<span class="fn-file">{_document_label(passage)}</span>'
+            f'<span class="fn-loc">{escape(" · ".join([*_where(passage), f"#{position + 1} closest"]))}</span>'
+            f'</button><p class="fn-snippet">{escape(snippet)}</p></li>')

@@ -1,11 +1,12 @@
 """HTML of the Documents tab and the page header: what is indexed, what failed, what just happened."""
 
+import dataclasses
 import time
 from html import escape
 
 from index.corpus import IngestReport
 
-from ui.conversation import file_name
+from ui.conversation import counted, file_name
 
 
 def header_html(status: dict | None) -> str:
@@ -15,7 +16,7 @@ def header_html(status: dict | None) -> str:
     else:
         docs, chunks = status["documents"], status["chunks"]
         pill = (f'<span class="fn-pill"><span class="fn-dot" aria-hidden="true"></span>'
-                f'{docs:,} document{"s" if docs != 1 else ""} · {chunks:,} passages</span>')
+                f'{counted(docs, "document")} · {counted(chunks, "passage")}</span>')
     return ('<header class="fn-header"><div class="fn-brand"><span class="fn-logo" aria-hidden="true">[1]</span>'
             '<div><div class="fn-name">Footnote</div><div class="fn-tagline">Answers from your documents, '
             f"every sentence cited to the exact passage.</div></div></div>{pill}</header>")
@@ -36,7 +37,8 @@ def documents_html(rows: list[dict]) -> str:
         return ('<div class="fn-empty-table">Nothing is indexed yet. Upload files above, or put them in the '
                 "sources folder and re-index.</div>")
     body = "".join(
-        f'<tr><td><div class="fn-file">{escape(file_name(r["path"]))}</div><div class="fn-path">{escape(r["path"])}</div></td>'
+        f'<tr><td><div class="fn-file">{escape(r.get("title") or file_name(r["path"]))}</div>'
+        f'<div class="fn-path">{escape(r["path"])}</div></td>'
         f'<td>{escape(str(r["kind"] or ""))}</td><td class="fn-num">{r["chunks"] or 0:,}</td>'
         f'<td>{escape(_when(r["indexed_at"]))}</td><td class="fn-muted">{escape(r["note"] or "")}</td></tr>'
         for r in rows)
@@ -66,6 +68,8 @@ def report_notice(report: IngestReport, rejected: dict[str, str] | None = None, 
     """What an ingest (and the upload checks before it) did, file by file: for an upload every file is
     named, those that were already indexed as they are too."""
     rejected = rejected or {}
+    # A refused upload failed as surely as a file the index couldn't read: the tally counts both.
+    tally = dataclasses.replace(report, failed={**rejected, **report.failed})
     lines = [f"rejected {name}: {reason}" for name, reason in rejected.items()]
     lines += [f"failed {path}: {reason}" for path, reason in report.failed.items()]
     lines += [f"added {p}" for p in report.added] + [f"updated {p}" for p in report.updated]
@@ -74,7 +78,7 @@ def report_notice(report: IngestReport, rejected: dict[str, str] | None = None, 
     lines += [f"note {path}: {note}" for path, note in report.notes.items()]
     kind = "error" if (rejected or report.failed) and not (report.added or report.updated) else (
         "warn" if rejected or report.failed else "ok")
-    return notice_html(kind, f"Indexed: {report.summary()}", lines)
+    return notice_html(kind, f"Indexed: {tally.summary()}", lines)
 
 
 def _when(timestamp: float | None) -> str:

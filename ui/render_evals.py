@@ -6,6 +6,8 @@ from evals.api import ROW_METRICS, Run, question_rows
 from evals.metrics import DESCRIPTIONS
 from evals.report import FAILING_BELOW
 
+from ui.conversation import counted
+
 # A page stays light: the rest of a long run is in its report.html.
 ROWS_SHOWN = 300
 ANSWER_CHARS = 220
@@ -22,7 +24,7 @@ def intro_html() -> str:
 def run_summary_html(run: Run) -> str:
     """What was run, where it was written, how long it took."""
     info = run.info
-    parts = [f"{info.get('questions', len(run.results))} questions", f"{info.get('documents', '?')} documents",
+    parts = [counted(info.get("questions", len(run.results)), "question"), counted(info.get("documents"), "document"),
              f"{info.get('seconds', '?')} s"]
     if info.get("limit"):
         parts.append(f"sample of {info['limit']}")
@@ -44,13 +46,14 @@ def questions_html(run: Run) -> str:
     """Per-question table, failing first; each row opens its question in the chat."""
     rows = question_rows(run)
     metrics = [name for name in ROW_METRICS if any(row.get(name) is not None for row in rows)]
-    head = "".join(f"<th>{escape(name)}</th>" for name in ("", "id", "type", "question", "answer", "score",
-                                                              *metrics, "rank"))
+    # Metric names break after their underscores, so the last column fits at 1280 px.
+    head = "".join(f"<th>{escape(name).replace('_', '_<wbr>')}</th>"
+                   for name in ("", "id", "type", "question", "answer", "gold", "score", *metrics, "rank"))
     body = "".join(_row(row, metrics) for row in rows[:ROWS_SHOWN])
-    more = (f'<p class="fn-muted">The first {ROWS_SHOWN} of {len(rows)} questions; the report lists them all.</p>'
+    more = (f'<p class="fn-muted">The first {ROWS_SHOWN} of {counted(len(rows), "question")}; the report lists them all.</p>'
             if len(rows) > ROWS_SHOWN else "")
     failing = sum(1 for row in rows if _failing(row))
-    title = f"{len(rows)} questions, {failing} failing (score below {FAILING_BELOW})"
+    title = f"{counted(len(rows), 'question')}, {failing} failing (score below {FAILING_BELOW})"
     return (f'<div class="fn-label">{escape(title)}</div><div class="fn-table-wrap">'
             f'<table class="fn-table fn-questions"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
             f"</div>{more}")
@@ -68,7 +71,15 @@ def _row(row: dict, metrics: list[str]) -> str:
             f'title="Open this question in the chat">Open</button></td>'
             f'<td class="fn-path">{escape(str(row["id"]))}</td><td>{escape(str(row["type"]))}</td>'
             f'<td>{escape(row["question"])}</td><td class="fn-answer-cell">{shown}</td>'
+            f'<td class="fn-gold">{_gold(row)}</td>'
             f'<td class="fn-num"><strong>{_number(row.get("score"))}</strong></td>{cells}</tr>')
+
+
+def _gold(row: dict) -> str:
+    """The set's gold answers, or a dash for a question the documents should not answer."""
+    if not row.get("gold"):
+        return '<span class="fn-muted" title="unanswerable: the right answer is to abstain">none</span>'
+    return "<br>".join(escape(str(answer)) for answer in row["gold"])
 
 
 def _failing(row: dict) -> bool:

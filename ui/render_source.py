@@ -1,4 +1,5 @@
-"""HTML of the source panel: a cited span highlighted in its surrounding text, or in the whole document."""
+"""HTML of the source panel: a cited span highlighted in its surrounding text, in the whole document, or on its
+rendered PDF page."""
 
 from dataclasses import dataclass
 from html import escape
@@ -6,6 +7,7 @@ from html import escape
 from index.document import Document
 
 from ui.conversation import file_name
+from ui.pdf_page import RenderedPage
 
 # Characters of context shown on each side of a span, at most (whole lines where they fit).
 CONTEXT_REACH = 400
@@ -46,7 +48,31 @@ def source_html(span: Span, document: Document | None) -> str:
     before = ("… " if left and text[left - 1] != "\n" else "") + text[left:span.start]
     after = text[span.end:right] + (" …" if right < len(text) and text[right] != "\n" else "")
     body = f'<div class="fn-context">{_marked(before, text[span.start:span.end], after)}</div>'
-    return _frame(span, document, body, "", _button(span, "document", "Open the whole document at this passage"))
+    views = _button(span, "document", "Open the whole document at this passage")
+    if document.page_starts:
+        views += _button(span, "source", "Page view")
+    return _frame(span, document, body, "", f'<span class="fn-panel-views">{views}</span>')
+
+
+def page_html(span: Span, document: Document, page: RenderedPage) -> str:
+    """The span's PDF page (or another page of the document) as rendered, the quoted words boxed on it."""
+    cited = document.page_of(span.start)
+    marks = "".join(f'<span class="fn-page-mark" style="left:{left:.3%};top:{top:.3%};width:{width:.3%};'
+                    f'height:{height:.3%}"></span>' for left, top, width, height in page.boxes)
+    previous = _button(span, "page", "‹ Previous", page=page.number - 1) if page.number > 1 else \
+        '<button type="button" class="fn-link" disabled>‹ Previous</button>'
+    following = _button(span, "page", "Next ›", page=page.number + 1) if page.number < page.pages else \
+        '<button type="button" class="fn-link" disabled>Next ›</button>'
+    nav = (f'<div class="fn-page-nav">{previous}<span class="fn-page-number">Page {page.number} of {page.pages}</span>'
+           f"{following}</div>")
+    note = "" if page.number == cited else (
+        f'<p class="fn-muted">The quote is on page {cited}. {_button(span, "source", f"Back to page {cited}")}</p>')
+    unmarked = "" if page.boxes or page.number != cited else (
+        '<p class="fn-muted">The quoted words could not be placed on the rendered page; the text view shows them.</p>')
+    body = (f"{nav}{note}{unmarked}<div class=\"fn-page\" data-page=\"{page.number}\"><img src=\"{page.data_uri()}\" "
+            f'alt="Page {page.number} of {escape(file_name(span.path))}">{marks}</div>')
+    views = _button(span, "text", "Text view") + _button(span, "document", "Whole text")
+    return _frame(span, document, body, "", f'<span class="fn-panel-views">{views}</span>')
 
 
 def document_html(span: Span, document: Document | None) -> str:
@@ -84,11 +110,15 @@ def _frame(span: Span, document: Document | None, body: str, warning: str, actio
     location = span.location or (document.location(span.start) if document else "")
     details = " · ".join(part for part in (location, f"characters {span.start:,}–{span.end:,}") if part)
     warn = f'<p class="fn-warning">{escape(warning)}</p>' if warning else ""
-    score = f'<span class="fn-muted">score {span.score:.2f}</span>'
+    score = (f'<span class="fn-muted" title="How likely the answerer judged this sentence to answer the question">'
+             f"sentence score {span.score:.2f}</span>" if span.kind == "citation" else "")
     mode = " fn-panel-document" if whole else ""
+    back = (f'<button type="button" class="fn-link fn-back" data-action="back" data-turn="{span.turn}">'
+            "‹ Back to the answer</button>")
+    title = f'<div class="fn-panel-title">{escape(document.title)}</div>' if document and document.title else ""
     return (f'<div class="fn-panel{mode}" data-kind="{span.kind}" data-turn="{span.turn}" data-ref="{span.ref}">'
-            f'<div class="fn-panel-head"><span class="fn-label">Source {escape(span.label)}</span>'
-            f'<div class="fn-panel-file" title="{escape(span.path)}">{escape(file_name(span.path))}</div>'
+            f'{back}<div class="fn-panel-head"><span class="fn-label">Source {escape(span.label)}</span>'
+            f'<div class="fn-panel-file" title="{escape(span.path)}">{escape(file_name(span.path))}</div>{title}'
             f'<div class="fn-panel-where">{escape(details)}</div>'
             f'<div class="fn-panel-path">{escape(span.path)}</div></div>'
             f'{warn}{body}<div class="fn-panel-foot">{action}{score}</div></div>')
@@ -98,9 +128,10 @@ def _marked(before: str, span: str, after: str) -> str:
     return f'{escape(before)}<mark class="fn-target">{escape(span)}</mark>{escape(after)}'
 
 
-def _button(span: Span, action: str, label: str) -> str:
+def _button(span: Span, action: str, label: str, page: int = 0) -> str:
+    where = f' data-page="{page}"' if page else ""
     return (f'<button type="button" class="fn-link" data-action="{action}" data-kind="{span.kind}" '
-            f'data-turn="{span.turn}" data-ref="{span.ref}">{escape(label)}</button>')
+            f'data-turn="{span.turn}" data-ref="{span.ref}"{where}>{escape(label)}</button>')
 
 
 def _window(text: str, start: int, end: int, reach: int) -> tuple[int, int]:

@@ -5,19 +5,24 @@ from pathlib import Path
 
 from assistant.settings import Settings, UsageError
 
-from ui.theme import CSS, theme
+from ui.theme import CSS, PAGE_SCRIPT, theme
 
 ASSETS = Path(__file__).with_name("assets")
 
 
-def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    """('user', 'password') from 'user:password'; None when unset; UsageError when malformed."""
+def parse_auth(auth: str | None) -> list[tuple[str, str]] | None:
+    """[('user', 'password'), …] from 'user:password' or 'ann:pw1,bob:pw2' (each user has conversations of
+    their own); None when unset; UsageError when malformed."""
     if not auth:
         return None
-    user, colon, password = auth.partition(":")
-    if not colon or not user or not password:
-        raise UsageError("auth must look like user:password (both parts non-empty)")
-    return user, password
+    pairs = []
+    for item in auth.split(","):
+        user, colon, password = item.strip().partition(":")
+        if not colon or not user or not password:
+            raise UsageError("auth must look like user:password (both parts non-empty; several users: "
+                             "ann:pw1,bob:pw2)")
+        pairs.append((user, password))
+    return pairs
 
 
 def is_loopback(host: str) -> bool:
@@ -30,7 +35,7 @@ def is_loopback(host: str) -> bool:
         return False  # a host name other than localhost may resolve anywhere
 
 
-def check_bind(settings: Settings) -> tuple[str, str] | None:
+def check_bind(settings: Settings) -> list[tuple[str, str]] | None:
     """The credentials to require; UsageError (a ValueError: exit 2) for a non-loopback host without them."""
     auth = parse_auth(settings.auth)
     if auth is None and not is_loopback(settings.host):
@@ -44,7 +49,7 @@ def launch_options(settings: Settings) -> dict:
     """Keyword arguments for Blocks.launch (everything but host and port)."""
     auth = check_bind(settings)
     return {
-        "theme": theme(), "css": CSS, "favicon_path": str(ASSETS / "favicon.png"),
+        "theme": theme(), "css": CSS, "js": PAGE_SCRIPT, "favicon_path": str(ASSETS / "favicon.png"),
         "auth": auth, "auth_message": "Footnote: sign in to ask questions about these documents." if auth else None,
         "max_file_size": f"{settings.max_upload_mb}mb", "footer_links": ["api"], "run_history": False,
         "enable_monitoring": False, "ssr_mode": False, "mcp_server": False, "pwa": False,
