@@ -55,9 +55,12 @@ def write_corpus(docs: list[Doc], folder: Path) -> Path:
     return write_documents({file_name(doc_id): document_text(title, text) for doc_id, title, text in docs}, folder)
 
 
+DATASETS = {"scifact": scifact, "squad": squad}
+
+
 def load(name: str, evalsets: Path = EVALSETS, questions: int = 0, docs: int = 0) -> Dataset:
     """A dataset by name; `questions`/`docs` > 0 cut it down for a quick run (relevant documents are kept)."""
-    dataset = {"scifact": scifact, "squad": squad}[name](evalsets, questions)
+    dataset = DATASETS[name](evalsets, questions)
     if not docs:
         return dataset
     wanted = {d for _, gold in dataset.questions for d in ([gold] if isinstance(gold, str) else gold)}

@@ -171,6 +171,31 @@ class PeerPipeline:
         return {"chunks": len(nodes), "seconds": seconds, "ingest_chunks_per_s": len(nodes) / seconds,
                 "bm25_seconds": bm25_seconds}
 
+    def add_documents(self, documents: list[Any]) -> int:
+        """Index more documents as the docs show (insert into the vector index); the hybrid's BM25
+        has no insert, so it is built again over every chunk. Returns the chunks added."""
+        from llama_index.core.node_parser import SentenceSplitter
+
+        nodes = SentenceSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP).get_nodes_from_documents(documents)
+        self.index.insert_nodes(nodes)
+        if self.variant == "hybrid":
+            self._rebuild_bm25(lambda kept: kept + nodes)
+        return len(nodes)
+
+    def remove_document(self, doc_id: str) -> None:
+        """Forget a document: delete_ref_doc in the vector index, BM25 built again without it."""
+        self.index.delete_ref_doc(doc_id)
+        if self.variant == "hybrid":
+            self._rebuild_bm25(lambda kept: [n for n in kept if n.ref_doc_id != doc_id])
+
+    def _rebuild_bm25(self, change: Any) -> None:
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        kept = [metadata_dict_to_node(entry) for entry in self.bm25.corpus]
+        shutil.rmtree(self.bm25_dir, ignore_errors=True)
+        self.bm25 = self._build_bm25(change(kept))
+        self._retrievers.clear()
+
     def _reset_persist_dir(self) -> None:
         # Only remove what this pipeline owns: --work may hold other things.
         for path in (self.chroma_dir, self.bm25_dir):
@@ -278,12 +303,24 @@ def load_squad_open(
 
 
 def load_text_folder(directory: Path) -> list[Any]:
-    """Documents from a folder of files via SimpleDirectoryReader, id = file name."""
+    """Documents from a folder tree via SimpleDirectoryReader, id = path under the folder."""
     from llama_index.core import SimpleDirectoryReader
 
-    documents = SimpleDirectoryReader(str(directory)).load_data()
+    return _named(SimpleDirectoryReader(str(directory), recursive=True).load_data(), Path(directory))
+
+
+def load_text_files(files: list[Path], directory: Path) -> list[Any]:
+    """Documents of some files of a folder, named as load_text_folder names them."""
+    from llama_index.core import SimpleDirectoryReader
+
+    return _named(SimpleDirectoryReader(input_files=[str(f) for f in files]).load_data(), Path(directory))
+
+
+def _named(documents: list[Any], directory: Path) -> list[Any]:
     for doc in documents:
-        doc.id_ = doc.metadata.get("file_name", doc.id_)
+        path = Path(doc.metadata.get("file_path", doc.id_))
+        # Many folders hold an index.html: the file name alone would merge them.
+        doc.id_ = str(path.relative_to(directory.resolve())) if path.is_relative_to(directory.resolve()) else path.name
         # The reader embeds the absolute file path by default: noise that eats chunk budget.
         doc.excluded_embed_metadata_keys.append("file_path")
     return documents
