@@ -37,6 +37,7 @@ CHROMA = Path(sys.executable).parent / "chroma"
 SIZES = (1000, 10000, 100000)
 SYSTEMS = ("embedded", "server", "peer")
 LATENCY_QUERIES = 100
+ADDED_PASSAGES = (5, 20)  # the file added and removed holds this many passages (the corpus's median file: 10)
 QUESTIONS = [  # a fixed list, asked in turn; about topics the first thousand passages already cover
     "How do I enable MSI interrupts for a PCI device?",
     "What does the kernel do when a PCI device is hot-plugged?",
@@ -103,17 +104,19 @@ class Ladder:
         self._chunker: Any = None
 
     def prefix(self, passages: int) -> tuple[list[Path], Path]:
-        """The shortest run of files from the start holding `passages`, and the file after it."""
+        """The shortest run of files from the start holding `passages`, and the first file after it of
+        a typical size (ADDED_PASSAGES), the one a user adds."""
         chosen, total = [], 0
         for source in self._sources:
             path = unpacked(source, self.files)
             count = self._count(path)
-            if total >= passages and count:
+            if total >= passages and ADDED_PASSAGES[0] <= count <= ADDED_PASSAGES[1]:
                 self._counts_file.write_text(json.dumps(self.counts))
                 return chosen, path
-            chosen.append(path)
-            total += count
-        raise SystemExit(f"linux-doc-6.1 holds {total:,} passages, fewer than {passages:,}")
+            if total < passages:
+                chosen.append(path)
+                total += count
+        raise SystemExit(f"linux-doc-6.1 holds {total:,} passages, fewer than {passages:,} and a file to add")
 
     def _count(self, path: Path) -> int:
         key = str(path.relative_to(self.files))
@@ -212,7 +215,7 @@ class ChromaServer:
         self.process.wait(timeout=60)
 
 
-def measure_system(system: str, size: int, folder: Path, extra: Path, work: Path) -> dict[str, Any]:
+def measure_system(system: str, size: int, folder: Path, extra: Path, added: int, work: Path) -> dict[str, Any]:
     """Ingest in one process, then serve, add and remove in another; the figures of one system at one size."""
     logs, name = work / "logs", f"n{size}"
     server = ChromaServer(work / "chroma-server" / name, logs / "chroma-server.log") if system == "server" else None
@@ -234,7 +237,7 @@ def measure_system(system: str, size: int, folder: Path, extra: Path, work: Path
         key, add_ms = serving.call("add_file", path=str(extra), folder=str(folder))
         _, remove_ms = serving.call("remove_file", key=key)
         stats |= {"add_file_s": round(add_ms / 1000, 2), "remove_file_s": round(remove_ms / 1000, 2),
-                  "added_file": str(extra.relative_to(work / "files"))}
+                  "added_file": str(extra.relative_to(work / "files")), "added_file_passages": added}
         close({system: serving})
         if server:
             stats["server_peak_rss_mb"] = server.peak_rss_mb()
@@ -261,7 +264,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         folder = corpus_folder(args.work, size, files, ladder)
         say(f"{size:,} passages: {len(files):,} files ({sum(ladder.counts[str(f.relative_to(ladder.files))] for f in files):,} passages)")
         for system in args.systems:
-            results[system][str(size)] = measure_system(system, size, folder, extra, args.work)
+            added = ladder.counts[str(extra.relative_to(ladder.files))]
+            results[system][str(size)] = measure_system(system, size, folder, extra, added, args.work)
             write(args.out, results, args)  # a long run keeps what it measured so far
     return results
 
