@@ -95,9 +95,18 @@ class Catalog:
             return [r[0] for r in self._db.execute("SELECT id FROM chunks ORDER BY path, seq")]
         return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE path=? ORDER BY seq", (path,))]
 
-    def keyword_texts(self) -> tuple[list[str], list[str], list[str]]:
-        """(ids, title-prefixed texts, document paths) of all chunks, for the keyword index."""
-        rows = self._db.execute("SELECT id, title, text, path FROM chunks ORDER BY path, seq").fetchall()
+    def keyword_texts(self, ids: Iterable[str] | None = None) -> tuple[list[str], list[str], list[str]]:
+        """(ids, title-prefixed texts, document paths) of all chunks, or of these (in document order),
+        for the keyword index."""
+        if ids is None:
+            rows = self._db.execute("SELECT id, title, text, path, seq FROM chunks").fetchall()
+        else:
+            wanted, rows = list(ids), []
+            for first in range(0, len(wanted), 500):
+                part = wanted[first:first + 500]
+                rows += self._db.execute(f"SELECT id, title, text, path, seq FROM chunks WHERE id IN "
+                                         f"({','.join('?' * len(part))})", part).fetchall()
+        rows.sort(key=lambda r: (r[3], r[4]))
         return [r[0] for r in rows], [_with_title(r[1], r[2]) for r in rows], [r[3] for r in rows]
 
     def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.catalog import Catalog
-from index.keyword_index import KeywordIndex, ids_digest
+from index.keyword_index import KeywordIndex
 from index.vector_store import VectorStore
 
 _BATCH = 500  # ids per catalog read while mending (SQLite caps the parameters of one statement)
@@ -80,8 +80,3 @@ def mend_vectors(catalog: Catalog, vectors: VectorStore) -> tuple[int, int]:
         found, rows = catalog.chunks(part), catalog.vectors(part)
         vectors.add([found[cid] for cid in part], np.stack([rows[cid][0] for cid in part]))
     return len(missing), len(stray)
-
-
-def keywords_agree(catalog: Catalog, keywords: KeywordIndex) -> bool:
-    """True when the keyword index is of this version and holds exactly the catalog's passages, in its order."""
-    return keywords.is_current() and keywords.digest() == ids_digest(catalog.chunk_ids())

@@ -11,7 +11,7 @@ import numpy as np
 from index.candidates import CandidateChunk, CandidatePool
 from index.catalog import Catalog
 from index.chunker import Chunker
-from index.consistency import Consistency, by_counts, by_ids, keywords_agree, mend_vectors
+from index.consistency import Consistency, by_counts, by_ids, mend_vectors
 from index.document import Chunk, Document
 from index.embedder import EmbeddedQuery, Embedder
 from index.generation import Generation
@@ -85,6 +85,9 @@ class Corpus:
         self.writer = WriterLock(config.data_dir)
         self.guard = guard or _Unguarded()
         self.generation = Generation(config.data_dir / f"{self.collection_name}.generation")
+        # Present while a write session is at work: found at the start of the next one, it says the
+        # last was interrupted, and the vector store is compared with the catalog id by id.
+        self._writing = config.data_dir / f"{self.collection_name}.writing"
 
     # --- write sessions -----------------------------------------------------------------------
 
@@ -115,29 +118,45 @@ class Corpus:
         """Mend whatever disagrees (what every write session does first); the comparison from before."""
         with self.writer.held(on_wait=_waiting(progress)):
             before = by_ids(self.catalog, self.vectors, self.keywords)
-            with self._session() as mended:
+            with self._session(thorough=True) as mended:
                 self._publish(mended)
         return before
 
     @contextmanager
-    def _session(self, progress: Progress | None = None) -> Iterator[bool]:
-        """Hold the writer lock and mend what an interrupted session left; yields whether it mended anything."""
+    def _session(self, progress: Progress | None = None, thorough: bool = False) -> Iterator[bool]:
+        """Hold the writer lock and mend what an interrupted session left (`thorough`: compare the
+        stores id by id whatever the signs); yields whether it mended anything."""
         with self.writer.held(on_wait=_waiting(progress)):
             # Another process may have written since this one opened the store: an embedded Chroma
             # that writes from a stale view of its index corrupts it ("Error finding id").
             self.vectors.reopen()
             rekeyed = self._rekey()
-            added, deleted = mend_vectors(self.catalog, self.vectors)
+            added, deleted = self._mend_vectors(thorough)
+            self._writing.touch()
             yield bool(rekeyed or added or deleted)
+            self._writing.unlink(missing_ok=True)
+
+    def _mend_vectors(self, thorough: bool) -> tuple[int, int]:
+        """mend_vectors, when the last session was interrupted or the counts differ (say, vectors
+        deleted by hand): reading every id of both stores is what a session would otherwise spend
+        most of its time on, in a large index. (added, deleted)."""
+        if not (thorough or self._writing.exists()) and self.catalog.counts()[1] == self.vectors.count():
+            return 0, 0
+        return mend_vectors(self.catalog, self.vectors)
 
     def _publish(self, changed: bool) -> None:
-        """Rebuild the keyword index when it no longer holds the catalog's chunks, and tell other
-        processes when anything changed."""
-        if not keywords_agree(self.catalog, self.keywords):
-            self.keywords.rebuild(*self.catalog.keyword_texts())
-            changed = True
-        if changed:
+        """Bring the keyword index to the catalog's chunks, and tell other processes when anything changed."""
+        if self._update_keywords() or changed:
             self.generation.bump()
+
+    def _update_keywords(self) -> bool:
+        """Add to the keyword index the chunks it lacks and delete those the catalog no longer holds
+        (what this session wrote, or what an interrupted one left); build it afresh only when it is
+        missing or of an earlier format. Whether it changed."""
+        if not self.keywords.is_current():
+            self.keywords.rebuild(*self.catalog.keyword_texts())
+            return True
+        return self.keywords.sync(self.catalog.chunk_ids(), self.catalog.keyword_texts)
 
     def _rekey(self) -> int:
         """Key the documents of a catalog from before keys were resolved paths under one root (they

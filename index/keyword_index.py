@@ -1,11 +1,10 @@
-"""BM25 keyword search over chunk texts, with English stemming and stop words, persisted to disk."""
+"""BM25 keyword search over chunk texts, with English stemming and stop words, kept on disk in segments updated in place."""
 
-import hashlib
 import json
-import logging
 import math
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -15,9 +14,15 @@ import numpy as np
 
 from index.files import write_atomically
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's token pattern
-_CURRENT = "CURRENT"  # names the published build
-_FILES = ("ids.json", "groups.json")  # in every build; an empty index has no others
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's token pattern, which the index used to be built with
+_CURRENT = "CURRENT"  # names the published segments and their deleted rows
+_FORMAT = 2  # segments; format 1 was one bm25s build per version
+_K1, _B = 1.5, 0.75  # BM25 (Lucene's variant), bm25s's defaults
+_ARRAYS = ("term", "start", "bounds", "length", "post_ptr", "post_row", "post_tf")
+_FILES = ("ids.json", "groups.json", "words.json") + tuple(f"{name}.npy" for name in _ARRAYS)
+# Segments past this count are merged (all but the first); the first is rewritten when this share of it is deleted.
+_MAX_SEGMENTS = 8
+_MAX_DEAD_SHARE = 0.25
 
 
 class IndexedWords(NamedTuple):
@@ -32,11 +37,11 @@ class IndexedWords(NamedTuple):
 class KeywordMatch:
     """How a query meets the index: every row's BM25 score, and which rows hold each query term."""
 
-    terms: list[str]  # distinct query terms the index knows, in query order
+    terms: list[str]  # distinct query terms the index holds, in query order
     words: list[str]  # each term as the query wrote it (lower-cased)
     term_ids: np.ndarray  # their vocabulary ids
     idf: np.ndarray  # one per term
-    scores: np.ndarray  # BM25 score of every row
+    scores: np.ndarray  # BM25 score of every row (0 for deleted rows)
     rows: list[np.ndarray]  # per term, the rows that contain it
 
 
@@ -49,49 +54,101 @@ class RowLayout:
     document_sizes: np.ndarray
 
     @classmethod
-    def build(cls, ids: list[str], groups: list[str]) -> "RowLayout":
-        """From the index's row ids and per-row document names."""
+    def build(cls, ids: list[str], groups: list[str], live: np.ndarray | None = None) -> "RowLayout":
+        """From the index's row ids and per-row document names (`live`: which rows count; all when None)."""
         number: dict[str, int] = {}
         of_row = np.array([number.setdefault(g, len(number)) for g in groups], dtype=np.int64)
-        return cls({cid: row for row, cid in enumerate(ids)}, of_row, np.bincount(of_row, minlength=len(number)))
+        live = np.ones(len(ids), dtype=bool) if live is None else live
+        return cls({cid: row for row, cid in enumerate(ids) if live[row]}, of_row,
+                   np.bincount(of_row[live], minlength=len(number)))
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Rows indexed together: their ids, documents, terms in order (forward) and postings (inverted), and
+    the words they added to the vocabulary. Written once, never changed; read memory-mapped."""
+
+    name: str
+    ids: list[str]
+    groups: list[str]
+    words: list[list[str]]  # [stems, as first written] this segment added, in vocabulary order
+    term: np.ndarray  # vocabulary id of each row's terms in order
+    start: np.ndarray  # character offset of each
+    bounds: np.ndarray  # row r's terms are term[bounds[r]:bounds[r + 1]]
+    length: np.ndarray  # characters of each row's indexed text
+    post_ptr: np.ndarray  # term t's postings are post_row/post_tf[post_ptr[t]:post_ptr[t + 1]]
+    post_row: np.ndarray
+    post_tf: np.ndarray
+
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, term frequencies) of one vocabulary id in this segment."""
+        if term + 1 >= len(self.post_ptr):  # a word first indexed after this segment
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        first, last = self.post_ptr[term], self.post_ptr[term + 1]
+        return self.post_row[first:last], self.post_tf[first:last]
 
 
 @dataclass(frozen=True)
 class RowTerms:
     """Each row's terms in order (vocabulary ids) with their character offsets in the indexed text."""
 
-    term: np.ndarray
-    start: np.ndarray
-    bounds: np.ndarray  # row r's terms are term[bounds[r]:bounds[r + 1]]
-    length: np.ndarray  # characters of each row's indexed text
+    segments: tuple[_Segment, ...]
+    offsets: np.ndarray  # first row of each segment
 
     def of(self, row: int) -> tuple[np.ndarray, np.ndarray, int]:
         """(term ids, offsets, text length) of one row."""
-        first, last = self.bounds[row], self.bounds[row + 1]
-        return self.term[first:last], self.start[first:last], int(self.length[row])
+        which = int(np.searchsorted(self.offsets, row, side="right")) - 1
+        segment, local = self.segments[which], row - int(self.offsets[which])
+        first, last = segment.bounds[local], segment.bounds[local + 1]
+        return np.asarray(segment.term[first:last]), np.asarray(segment.start[first:last]), int(segment.length[local])
 
 
 @dataclass
 class _State:
-    ids: list[str]
-    groups: list[str]
-    bm25: object = None
-    rows: RowTerms | None = None
-    words: list[str] | None = None  # per vocabulary id, the word as first written
-    layout: RowLayout | None = field(default=None)
+    segments: list[_Segment]
+    dead: dict[str, list[int]]  # per segment, its deleted rows
+    generation: int = 0
+    ids: list[str] = field(init=False)
+    groups: list[str] = field(init=False)
+    live: np.ndarray = field(init=False)
+    offsets: np.ndarray = field(init=False)
+    vocabulary: dict[str, int] = field(init=False)
+    words: list[str] = field(init=False)  # per vocabulary id, the word as first written
+    lengths: np.ndarray = field(init=False)  # terms per row
+    layout: RowLayout | None = None
+
+    def __post_init__(self) -> None:
+        self.ids = [cid for s in self.segments for cid in s.ids]
+        self.groups = [g for s in self.segments for g in s.groups]
+        self.offsets = np.cumsum([0] + [len(s.ids) for s in self.segments], dtype=np.int64)
+        self.live = np.ones(len(self.ids), dtype=bool)
+        for number, segment in enumerate(self.segments):
+            self.live[np.asarray(self.dead.get(segment.name, []), dtype=np.int64) + self.offsets[number]] = False
+        stems = [stem for s in self.segments for stem in s.words[0]]
+        self.vocabulary = {stem: number for number, stem in enumerate(stems)}
+        self.words = [word for s in self.segments for word in s.words[1]]
+        self.lengths = np.concatenate([np.diff(s.bounds) for s in self.segments] or [np.zeros(0)]).astype(np.float32)
+
+    def live_ids(self) -> list[str]:
+        return [cid for cid, alive in zip(self.ids, self.live) if alive]
 
 
 class KeywordIndex:
-    """bm25s index whose rows are chunk ids; rebuilt after each ingest that changes anything.
+    """BM25 over chunk ids, updated by the chunks an ingest added and removed, not rebuilt.
 
-    Each build is written to a folder of its own and then published by replacing one small
-    pointer file (CURRENT), so a reader in any process loads either the old build or the new one,
-    never half of each, and a build killed midway leaves the last published one in place.
+    The rows live in segments, each written once to a folder of its own (its terms in order and its
+    postings); an update writes one new segment for the added chunks and marks the removed ones
+    deleted, and scores are computed at query time from term frequencies, so nothing already
+    indexed is read again. A pointer file (CURRENT) names the published segments and deleted rows
+    and is replaced in one step, so a reader in any process loads one version or the next, never
+    half of each, and an update killed midway leaves the last published one in place. Small
+    segments are merged, and a segment losing a quarter of its rows is rewritten, from their stored
+    terms (no text is read or tokenized again).
 
     >>> keywords = KeywordIndex(Path(".footnote/keywords"))
     >>> keywords.rebuild(["c1"], ["The expulsion of 37 operatives"], ["article.txt"])
     >>> keywords.search("operatives expelled", 5)
-    [('c1', 0.6...)]
+    [('c1', 0.2...)]
     """
 
     def __init__(self, folder: Path) -> None:
@@ -99,41 +156,51 @@ class KeywordIndex:
         self._state: _State | None = None
 
     def rebuild(self, ids: list[str], texts: list[str], groups: list[str] | None = None) -> None:
-        """Index these chunks (replacing all earlier ones), save and publish them; `groups` names each
-        row's document (each row is its own document when not given)."""
-        state = _State(list(ids), list(groups) if groups is not None else list(ids))
-        if texts:
-            _index(state, texts)
-        pointer = self._pointer()
-        generation = pointer.get("generation", 0) + 1
-        build = self.folder / f"g{generation:08d}"
-        shutil.rmtree(build, ignore_errors=True)  # what a build killed before publishing left behind
-        build.mkdir(parents=True)
-        _save(state, build)
-        write_atomically(self.folder / _CURRENT, json.dumps({"generation": generation, "build": build.name,
-                                                             "rows": len(state.ids), "digest": ids_digest(state.ids)}))
-        self._state = state  # one swap: a concurrent search never pairs new rows with old ids
-        self._clean(keep={build.name, pointer.get("build")})
+        """Index these chunks (replacing all earlier ones) in one new segment and publish it; `groups`
+        names each row's document (each row is its own document when not given)."""
+        generation = self._pointer().get("generation", 0) + 1
+        vocabulary: dict[str, int] = {}
+        segments = [_tokenized(self._segment_folder(generation), list(ids), list(groups or ids), texts,
+                               vocabulary)] if ids else []
+        self._publish(_State(segments, {}, generation))
+
+    def sync(self, ids: list[str], texts_of: Callable[[list[str]], tuple[list[str], list[str], list[str]]]) -> bool:
+        """Make the index hold exactly the chunks `ids`: the ones it lacks are added (`texts_of(those
+        ids)` gives their (ids, texts, groups)), the ones not among them deleted; whether it changed."""
+        held = set(self._latest().live_ids())
+        added, removed = [cid for cid in ids if cid not in held], held.difference(ids)
+        if added or removed:
+            self.update(*texts_of(added), removed=removed)
+        return bool(added or removed)
+
+    def update(self, ids: list[str], texts: list[str], groups: list[str], removed: set[str]) -> None:
+        """Add these chunks and delete the `removed` ones, leaving the rest as they are on disk."""
+        state = self._latest()
+        generation = self._pointer().get("generation", 0) + 1
+        dead = _deleted(state, removed)
+        segments = list(state.segments)
+        if ids:
+            vocabulary = dict(state.vocabulary)
+            segments.append(_tokenized(self._segment_folder(generation), ids, groups, texts, vocabulary))
+        segments, dead = self._merged(segments, dead, generation)
+        self._publish(_State(segments, dead, generation))
 
     def is_current(self) -> bool:
         """False when the index is missing or was written by an older version of this class."""
-        build = self._pointer().get("build")
-        return bool(build) and all((self.folder / build / name).is_file() for name in _FILES)
+        pointer = self._pointer()
+        return pointer.get("format") == _FORMAT and all(
+            (self.folder / name / file).is_file() for name in pointer["segments"] for file in _FILES)
 
     def rows(self) -> int | None:
-        """Rows of the published build, read from its pointer (None when there is none)."""
+        """Rows of the published version (deleted ones left out), read from its pointer (None when there is none)."""
         return self._pointer().get("rows")
 
-    def digest(self) -> str | None:
-        """ids_digest of the published build's rows (None when there is none)."""
-        return self._pointer().get("digest")
-
     def forget(self) -> None:
-        """Drop the loaded build; the next read loads whatever is published then (another process may
-        have rebuilt the index)."""
+        """Drop the loaded version; the next read loads whatever is published then (another process may
+        have changed the index)."""
         self._state = None
 
-    def search(self, query: str | IndexedWords, k: int) -> list[tuple[str, float]]:
+    def search(self, query: "str | IndexedWords", k: int) -> list[tuple[str, float]]:
         """Up to k (chunk id, BM25 score) pairs with a positive score, best first."""
         match = self.match(query)
         if match is None:
@@ -142,29 +209,30 @@ class KeywordIndex:
         ids = self._loaded().ids
         return [(ids[i], float(match.scores[i])) for i in top if match.scores[i] > 0]
 
-    def match(self, query: str | IndexedWords) -> KeywordMatch | None:
+    def match(self, query: "str | IndexedWords") -> KeywordMatch | None:
         """Scores and term postings of `query` (its text, or its indexed_words read once before); None
         when it shares no term with the index."""
         state = self._loaded()
-        if state.bm25 is None:
-            return None
-        vocabulary = state.bm25.vocab_dict
         stems, _, written = indexed_words(query) if isinstance(query, str) else query
         as_written = {s: w for s, w in zip(reversed(stems), reversed(written))}
-        known = [t for t in dict.fromkeys(stems) if t in vocabulary]
-        if not known:
+        found = [(t, state.vocabulary[t], *_postings(state, state.vocabulary[t]))
+                 for t in dict.fromkeys(stems) if t in state.vocabulary]
+        found = [entry for entry in found if len(entry[2])]  # words of deleted rows alone
+        if not found:
             return None
-        term_ids = np.array([vocabulary[t] for t in known], dtype=np.int64)
-        indptr, indices = state.bm25.scores["indptr"], state.bm25.scores["indices"]
-        rows = [indices[indptr[i]:indptr[i + 1]] for i in term_ids]
-        count = len(state.ids)
-        idf = np.array([math.log(1 + (count - len(r) + 0.5) / (len(r) + 0.5)) for r in rows])
-        scores = np.asarray(state.bm25.get_scores(term_ids.tolist()), dtype=np.float32)
-        return KeywordMatch(known, [as_written[t] for t in known], term_ids, idf, scores, rows)
+        count, lengths = int(state.live.sum()), state.lengths
+        average = float(lengths[state.live].mean())
+        idf = np.array([math.log(1 + (count - len(rows) + 0.5) / (len(rows) + 0.5)) for _, _, rows, _ in found])
+        scores = np.zeros(len(state.ids), dtype=np.float32)
+        for weight, (_, _, rows, tf) in zip(idf, found):
+            scores[rows] += (weight * tf / (tf + _K1 * (1 - _B + _B * lengths[rows] / average))).astype(np.float32)
+        terms = [term for term, _, _, _ in found]
+        return KeywordMatch(terms, [as_written[t] for t in terms], np.array([number for _, number, _, _ in found]),
+                            idf, scores, [rows for _, _, rows, _ in found])
 
     def ids(self) -> list[str]:
         """Chunk ids in the index, in row order."""
-        return list(self._loaded().ids)
+        return self._loaded().live_ids()
 
     def ids_at(self, rows: np.ndarray) -> list[str]:
         """Chunk ids of some rows."""
@@ -175,40 +243,86 @@ class KeywordIndex:
         """Rows and documents of the indexed chunks (computed once per index version)."""
         state = self._loaded()
         if state.layout is None:
-            state.layout = RowLayout.build(state.ids, state.groups)
+            state.layout = RowLayout.build(state.ids, state.groups, state.live)
         return state.layout
 
     def row_terms(self) -> RowTerms | None:
         """The terms of every row in order, for phrase and per-sentence matching."""
-        return self._loaded().rows
+        state = self._loaded()
+        return RowTerms(tuple(state.segments), state.offsets) if state.segments else None
 
     def pinned(self) -> "KeywordIndex":
-        """This index as it is now, for one question's several reads: a rebuild by a concurrent ingest
+        """This index as it is now, for one question's several reads: an update by a concurrent ingest
         swaps in new rows, and a match must not meet the layout or word positions of another version."""
         copy = KeywordIndex(self.folder)
         copy._state = self._loaded()
         return copy
 
     def words(self) -> list[str] | None:
-        """Per vocabulary id (as in RowTerms.term), the word as the documents first write it."""
-        return self._loaded().words
+        """Per vocabulary id (as in RowTerms), the word as the documents first write it."""
+        state = self._loaded()
+        return state.words if state.segments else None
+
+    def vocabulary(self) -> dict[str, int]:
+        """Stem → vocabulary id."""
+        return self._loaded().vocabulary
 
     def _loaded(self) -> _State:
         state = self._state
         if state is not None:
             return state
         for attempt in range(3):
-            build = self._pointer().get("build")
-            if not build:
-                return _State([], [])
-            try:
-                state = _load(self.folder / build)
+            pointer = self._pointer()
+            if pointer.get("format") != _FORMAT:
+                state = _State([], {})
                 break
-            except FileNotFoundError:  # a writer published twice and cleaned this build away: read the newer
+            try:
+                state = _State([_load(self.folder / name) for name in pointer["segments"]], pointer["dead"],
+                               pointer["generation"])
+                break
+            except FileNotFoundError:  # a writer published twice and cleaned this version away: read the newer
                 if attempt == 2:
                     raise
         self._state = state
         return state
+
+    def _latest(self) -> _State:
+        """The published version, reloaded if another process published since this one loaded."""
+        if self._state is not None and self._state.generation != self._pointer().get("generation", 0):
+            self._state = None
+        return self._loaded()
+
+    def _merged(self, segments: list[_Segment], dead: dict[str, list[int]],
+                generation: int) -> tuple[list[_Segment], dict[str, list[int]]]:
+        """Merge the segments after the first when there are too many, all of them when the first has
+        lost a quarter of its rows; merged rows leave their deleted ones behind."""
+        first = segments[0] if segments else None
+        if first and len(dead.get(first.name, [])) > _MAX_DEAD_SHARE * len(first.ids):
+            start = 0
+        elif len(segments) > _MAX_SEGMENTS:
+            start = 1
+        else:
+            return segments, dead
+        merged = _merge(self._segment_folder(generation, "m"), segments[start:], dead)
+        return segments[:start] + ([merged] if merged.ids else []), {
+            name: rows for name, rows in dead.items() if name in {s.name for s in segments[:start]}}
+
+    def _publish(self, state: _State) -> None:
+        previous = self._pointer().get("segments", [])
+        names = [s.name for s in state.segments]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.folder / _CURRENT, json.dumps({
+            "format": _FORMAT, "generation": state.generation, "segments": names,
+            "dead": {name: rows for name, rows in state.dead.items() if rows},
+            "rows": int(state.live.sum())}))
+        self._state = state  # one swap: a concurrent search never pairs new rows with old ids
+        self._clean(keep=set(names) | set(previous))
+
+    def _segment_folder(self, generation: int, kind: str = "s") -> Path:
+        folder = self.folder / f"{kind}{generation:08d}"
+        shutil.rmtree(folder, ignore_errors=True)  # what an update killed before publishing left behind
+        folder.mkdir(parents=True)
+        return folder
 
     def _pointer(self) -> dict:
         try:
@@ -217,8 +331,8 @@ class KeywordIndex:
             return {}
 
     def _clean(self, keep: set) -> None:
-        """Remove builds other than the newest two (a reader may still be loading the one before) and
-        the files of the layout before builds had folders of their own."""
+        """Remove segments neither this version nor the one before names (a reader may still be
+        loading that one), and whatever earlier formats left."""
         for path in self.folder.iterdir():
             if path.name == _CURRENT or path.name in keep:
                 continue
@@ -228,52 +342,97 @@ class KeywordIndex:
                 path.unlink(missing_ok=True)
 
 
-def _index(state: _State, texts: list[str]) -> None:
+def _postings(state: _State, term: int) -> tuple[np.ndarray, np.ndarray]:
+    """(index rows, term frequencies) of one vocabulary id across segments, deleted rows left out."""
+    rows, tfs = [], []
+    for offset, segment in zip(state.offsets, state.segments):
+        local, tf = segment.postings(term)
+        rows.append(local.astype(np.int64) + offset)
+        tfs.append(tf)
+    rows, tf = np.concatenate(rows), np.concatenate(tfs).astype(np.float32)
+    alive = state.live[rows]
+    return rows[alive], tf[alive]
+
+
+def _deleted(state: _State, removed: set[str]) -> dict[str, list[int]]:
+    """The state's deleted rows per segment, with the rows of `removed` added."""
+    dead = {name: list(rows) for name, rows in state.dead.items()}
+    if removed:
+        for segment in state.segments:
+            rows = [row for row, cid in enumerate(segment.ids) if cid in removed]
+            if rows:
+                dead[segment.name] = sorted(set(dead.get(segment.name, [])) | set(rows))
+    return dead
+
+
+def _tokenized(folder: Path, ids: list[str], groups: list[str], texts: list[str],
+               vocabulary: dict[str, int]) -> _Segment:
+    """A segment of new rows, read from their texts; `vocabulary` gains their new words."""
     split = [indexed_words(text) for text in texts]
-    state.bm25 = _bm25s().BM25()
-    state.bm25.index([stems for stems, _, _ in split], show_progress=False)
-    vocabulary = state.bm25.vocab_dict
-    state.rows = RowTerms(
-        np.array([vocabulary[s] for stems, _, _ in split for s in stems], dtype=np.int32),
-        np.array([p for _, starts, _ in split for p in starts], dtype=np.int32),
-        np.cumsum([0] + [len(stems) for stems, _, _ in split], dtype=np.int64),
-        np.array([len(text) for text in texts], dtype=np.int32))
-    # Reversed so that the first occurrence of a stem wins: "studies" rather than "studied".
-    first = dict(zip(reversed([s for stems, _, _ in split for s in stems]),
-                     reversed([w for _, _, words in split for w in words])))
-    state.words = [""] * len(vocabulary)
-    for stem, number in vocabulary.items():
-        state.words[number] = first.get(stem, stem)
+    new_words: dict[str, str] = {}  # the first way each new stem is written, in order
+    for stems, _, written in split:
+        for stem, word in zip(stems, written):
+            if stem not in vocabulary:
+                vocabulary[stem] = len(vocabulary)
+                new_words[stem] = word
+    term = np.array([vocabulary[s] for stems, _, _ in split for s in stems], dtype=np.int32)
+    start = np.array([p for _, starts, _ in split for p in starts], dtype=np.int32)
+    bounds = np.cumsum([0] + [len(stems) for stems, _, _ in split], dtype=np.int64)
+    length = np.array([len(text) for text in texts], dtype=np.int32)
+    return _written(folder, ids, groups, [list(new_words), list(new_words.values())], term, start, bounds, length,
+                    len(vocabulary))
 
 
-def _save(state: _State, build: Path) -> None:
-    if state.bm25 is not None:
-        state.bm25.save(str(build), show_progress=False)
-        np.savez(build / "terms.npz", **vars(state.rows))
-        (build / "words.json").write_text(json.dumps(state.words))
-    (build / "groups.json").write_text(json.dumps(state.groups))
-    (build / "ids.json").write_text(json.dumps(state.ids))
+def _merge(folder: Path, segments: list[_Segment], dead: dict[str, list[int]]) -> _Segment:
+    """One segment of these segments' live rows, from their stored terms; it keeps their words, so
+    vocabulary ids stay what they were."""
+    ids, groups, terms, starts, counts, lengths = [], [], [], [], [], []
+    for segment in segments:
+        live = np.ones(len(segment.ids), dtype=bool)
+        live[dead.get(segment.name, [])] = False
+        sizes = np.diff(segment.bounds)
+        kept = np.repeat(live, sizes)
+        terms.append(np.asarray(segment.term)[kept])
+        starts.append(np.asarray(segment.start)[kept])
+        counts.append(sizes[live])
+        lengths.append(np.asarray(segment.length)[live])
+        ids += [cid for cid, alive in zip(segment.ids, live) if alive]
+        groups += [g for g, alive in zip(segment.groups, live) if alive]
+    words = [[w for s in segments for w in s.words[0]], [w for s in segments for w in s.words[1]]]
+    bounds = np.concatenate([[0], np.cumsum(np.concatenate(counts))]).astype(np.int64)
+    return _written(folder, ids, groups, words, np.concatenate(terms), np.concatenate(starts), bounds,
+                    np.concatenate(lengths), max(len(s.post_ptr) - 1 for s in segments))
 
 
-def _load(build: Path) -> _State:
-    ids = json.loads((build / "ids.json").read_text())
-    state = _State(ids, json.loads((build / "groups.json").read_text()))
-    if ids:
-        state.bm25 = _bm25s().BM25.load(str(build), show_progress=False)
-        with np.load(build / "terms.npz") as arrays:
-            state.rows = RowTerms(**{name: arrays[name] for name in arrays.files})
-        state.words = json.loads((build / "words.json").read_text())
-    return state
+def _written(folder: Path, ids: list[str], groups: list[str], words: list[list[str]], term: np.ndarray,
+             start: np.ndarray, bounds: np.ndarray, length: np.ndarray, vocabulary_size: int) -> _Segment:
+    """The segment with its postings, saved to `folder` and read back memory-mapped."""
+    rows = np.repeat(np.arange(len(ids), dtype=np.int64), np.diff(bounds))
+    pairs, tf = np.unique(term.astype(np.int64) * max(len(ids), 1) + rows, return_counts=True)
+    post_term = pairs // max(len(ids), 1)
+    arrays = {"term": term.astype(np.int32), "start": start.astype(np.int32), "bounds": bounds.astype(np.int64),
+              "length": length.astype(np.int32),
+              "post_ptr": np.searchsorted(post_term, np.arange(vocabulary_size + 1)).astype(np.int64),
+              "post_row": (pairs % max(len(ids), 1)).astype(np.int32), "post_tf": tf.astype(np.float32)}
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", array)
+    (folder / "words.json").write_text(json.dumps(words))
+    (folder / "groups.json").write_text(json.dumps(groups))
+    (folder / "ids.json").write_text(json.dumps(ids))  # last: a segment with its ids is complete
+    return _load(folder)
 
 
-def ids_digest(ids: list[str]) -> str:
-    """A fingerprint of chunk ids in order: whether the index holds exactly these rows, without loading it."""
-    return hashlib.sha1("\n".join(ids).encode()).hexdigest()
+def _load(folder: Path) -> _Segment:
+    # Memory-mapped: a process holds only the pages its questions read, and shares them with others.
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+    return _Segment(folder.name, json.loads((folder / "ids.json").read_text()),
+                    json.loads((folder / "groups.json").read_text()),
+                    json.loads((folder / "words.json").read_text()), **arrays)
 
 
 def term_positions(text: str) -> tuple[list[str], list[int]]:
     """Stemmed words of `text` without stop words, in order, with where each starts: what the index
-    stores and matches (bm25s's own token pattern, stop list and Snowball English stemmer)."""
+    stores and matches (bm25s's token pattern, stop list and Snowball English stemmer)."""
     stems, starts, _ = indexed_words(text)
     return stems, starts
 
@@ -284,15 +443,6 @@ def indexed_words(text: str) -> IndexedWords:
     found = [(m.start(), w) for m in _TOKEN.finditer(text) if (w := m.group().lower()) not in stop]
     written = [word for _, word in found]
     return IndexedWords(stemmer().stemWords(written), [start for start, _ in found], written)
-
-
-def _bm25s():
-    """The bm25s module, its logger quieted: importing it sets that logger to DEBUG, so every index
-    build would print "DEBUG bm25s: Building index from tokens" under the user's command."""
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    return bm25s
 
 
 @lru_cache(maxsize=1)

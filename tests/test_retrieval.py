@@ -1,7 +1,6 @@
 """Retrieval: the keyword index's matches and word positions, the ranker's features, and the fused ranking."""
 
 import json
-import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -45,7 +44,7 @@ def test_keyword_index_survives_a_reload_with_postings_groups_and_word_positions
     assert layout.document_of_row.tolist() == [0, 0, 1] and layout.document_sizes.tolist() == [2, 1]
     terms, starts, length = reloaded.row_terms().of(2)
     stems, offsets = term_positions(TEXTS[2])
-    vocabulary = reloaded._loaded().bm25.vocab_dict
+    vocabulary = reloaded.vocabulary()
     assert terms.tolist() == [vocabulary[s] for s in stems] and starts.tolist() == offsets
     assert length == len(TEXTS[2]) and TEXTS[2][starts[-1]:].startswith("storm")
     words = reloaded.words()  # each stem as the documents first write it
@@ -59,12 +58,12 @@ def test_keyword_index_without_shared_words_or_rows(keywords, tmp_path):
     assert empty.match("vitamin") is None and empty.search("vitamin", 5) == []
     legacy = KeywordIndex(tmp_path / "legacy")
     legacy.rebuild(["a"], ["text"])
-    build = legacy.folder / json.loads((legacy.folder / "CURRENT").read_text())["build"]
-    for name in [p.name for p in build.iterdir()]:  # the layout before builds had folders of their own
-        shutil.move(build / name, legacy.folder / name)
+    (legacy.folder / "g00000001").mkdir()  # the format before segments: one bm25s build per version
+    (legacy.folder / "CURRENT").write_text(json.dumps({"generation": 1, "build": "g00000001", "rows": 1}))
     assert not KeywordIndex(legacy.folder).is_current()  # ingest rebuilds an index of an older version
+    assert KeywordIndex(legacy.folder).search("text", 1) == []
     legacy.rebuild(["a"], ["text"])
-    assert KeywordIndex(legacy.folder).is_current() and not (legacy.folder / "ids.json").exists()
+    assert KeywordIndex(legacy.folder).is_current() and not (legacy.folder / "g00000001").exists()
 
 
 def test_a_pinned_index_answers_from_the_version_it_was_pinned_at(keywords):
