@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FOOTNOTE := $(VENV)/bin/footnote
 SYSTEM_PYTHON ?= python3
 
-.PHONY: install browser run test bench train clean
+.PHONY: install browser linux-doc run test bench bench-scale train clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,12 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 
+# Debian's kernel documentation, the corpus of `make bench-scale`.
+linux-doc:
+	@test -d /usr/share/doc/linux-doc-6.1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q linux-doc-6.1; }
+
 run: install
 	$(FOOTNOTE) ingest
 	$(FOOTNOTE) serve
@@ -36,6 +42,12 @@ bench: install browser
 	$(PY) bench/run.py
 	$(PY) bench/ui_first_answer.py --out bench/results/ui_first_answer.json
 	$(PY) bench/robustness.py --out bench/results/robustness.json
+	$(PY) bench/performance_page.py
+
+# How costs grow from 1k to 100k passages of real documentation, beside the llama-index pipeline
+# (bench/results/scale.json), then docs/performance.md; SIZES=1000,10000 for a shorter run.
+bench-scale: install linux-doc
+	$(PY) bench/scale.py $(if $(SIZES),--sizes $(SIZES))
 	$(PY) bench/performance_page.py
 
 # Rebuild every shipped weight file from the dev splits in ../shared/evalsets (training/__main__.py lists the steps).

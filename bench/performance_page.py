@@ -4,9 +4,11 @@
 
 `make bench` runs it last. The prose is bench/performance_page.md; its `<!-- figures: run -->` line
 becomes the comparison (latest.json, from bench/run.py), `<!-- figures: web page -->` the first
-answer on the web page (ui_first_answer.json, from bench/ui_first_answer.py) and `<!-- figures:
+answer on the web page (ui_first_answer.json, from bench/ui_first_answer.py), `<!-- figures:
 robustness -->` the long line, the .docx bomb and plain ingest speed (robustness.json, from
-bench/robustness.py).
+bench/robustness.py) and `<!-- figures: scale -->` the costs from 1k to 100k passages (scale.json,
+from bench/scale.py, beside scale-before.json when a run of an earlier version was kept), with its
+plot written beside the page.
 """
 
 import argparse
@@ -16,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import report
+import scale_page
 
 BENCH = Path(__file__).resolve().parent
 TEMPLATE = BENCH / "performance_page.md"
 PAGE = BENCH.parent / "docs" / "performance.md"
+PLOT = "performance-scale.svg"  # beside the page
 CORPORA = {"scifact": "SciFact dev", "squad": "SQuAD-open", "sample": "sample article"}
 METRICS = {
     "ndcg@10": "nDCG@10", "recall@100": "recall@100", "hit@1": "hit@1", "hit@5": "hit@5", "mrr@10": "MRR@10",
@@ -39,7 +43,15 @@ def render(results: Path, template: Path = TEMPLATE) -> str:
     page = template.read_text(encoding="utf-8")
     page = page.replace("<!-- figures: run -->", comparison(summary))
     page = page.replace("<!-- figures: web page -->", web_page(_read(results / "ui_first_answer.json")))
+    page = page.replace("<!-- figures: scale -->", scale_page.section(_read(results / "scale.json"),
+                                                                    _read(results / "scale-before.json"), PLOT))
     return page.replace("<!-- figures: robustness -->", robustness(_read(results / "robustness.json")))
+
+
+def scale_plot(results: Path) -> str | None:
+    """The scale section's SVG, when there is a scale run."""
+    scale = _read(results / "scale.json")
+    return scale_page.plot(scale, _read(results / "scale-before.json")) if scale else None
 
 
 def comparison(summary: dict[str, Any]) -> str:
@@ -133,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.write_text(render(args.results), encoding="utf-8")
     print(f"wrote {args.out}")
+    if (svg := scale_plot(args.results)) is not None:
+        (args.out.parent / PLOT).write_text(svg, encoding="utf-8")
+        print(f"wrote {args.out.parent / PLOT}")
     return 0
 
 
