@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/ranking_quality.py --work DIR [--evalsets ../shared/evalsets] [--out FILE]
 
-Ingests both sets into DIR (a folder that already holds an index is opened as it is, so an index
-written by an earlier version is measured after whatever upgrade it gets on opening), then ranks
-every question as `make bench` does. Prints and writes {"scifact": {...}, "squad": {...}}.
+Ingests both sets into DIR (into an index already there, the files unchanged: one written by an
+earlier version is measured after the upgrade a write session gives it), then ranks every question
+as `make bench` does. Prints and writes {"scifact": {...}, "squad": {...}}.
 """
 
 import argparse
@@ -17,14 +17,16 @@ from run import Worker, quality, say
 
 
 def measure(name: str, work: Path, evalsets: Path) -> dict:
-    """Ingest (unless indexed already), rank every question, weigh the catalog."""
+    """Ingest (again, when indexed already), rank every question, weigh the catalog."""
     data = corpora.load(name, evalsets)
     folder = work / "corpora" / name
     if not folder.is_dir():
         corpora.write_corpus(data.docs, folder)
     worker = Worker("ours", work / "ours", work / f"{name}.log", models=work / "models")
-    figures: dict = {}
-    if not (work / "ours" / name).is_dir():
+    if (work / "ours" / name).is_dir():
+        say(f"{name}: ingesting again (an index of an earlier version is upgraded by the write session)")
+        figures, _ = worker.call("reingest", name=name, folder=str(folder))
+    else:
         say(f"{name}: ingesting {len(data.docs):,} documents")
         figures, _ = worker.call("ingest", name=name, folder=str(folder), wordpieces=False)
     worker.call("open", name=name)

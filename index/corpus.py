@@ -145,18 +145,10 @@ class Corpus:
         return mend_vectors(self.catalog, self.vectors)
 
     def _publish(self, changed: bool) -> None:
-        """Bring the keyword index to the catalog's chunks, and tell other processes when anything changed."""
-        if self._update_keywords() or changed:
+        """Bring the keyword index to the catalog's chunks (what this session wrote, or what an
+        interrupted one left), and tell other processes when anything changed."""
+        if self.keywords.sync(self.catalog.chunk_ids(), self.catalog.keyword_texts) or changed:
             self.generation.bump()
-
-    def _update_keywords(self) -> bool:
-        """Add to the keyword index the chunks it lacks and delete those the catalog no longer holds
-        (what this session wrote, or what an interrupted one left); build it afresh only when it is
-        missing or of an earlier format. Whether it changed."""
-        if not self.keywords.is_current():
-            self.keywords.rebuild(*self.catalog.keyword_texts())
-            return True
-        return self.keywords.sync(self.catalog.chunk_ids(), self.catalog.keyword_texts)
 
     def _rekey(self) -> int:
         """Key the documents of a catalog from before keys were resolved paths under one root (they

@@ -20,9 +20,8 @@ _FORMAT = 2  # segments; format 1 was one bm25s build per version
 _K1, _B = 1.5, 0.75  # BM25 (Lucene's variant), bm25s's defaults
 _ARRAYS = ("term", "start", "bounds", "length", "post_ptr", "post_row", "post_tf")
 _FILES = ("ids.json", "groups.json", "words.json") + tuple(f"{name}.npy" for name in _ARRAYS)
-# Segments past this count are merged (all but the first); the first is rewritten when this share of it is deleted.
-_MAX_SEGMENTS = 8
-_MAX_DEAD_SHARE = 0.25
+_MAX_DEAD_SHARE = 0.25  # a segment with more of its rows deleted is rewritten without them
+_BATCH = 4000  # chunks tokenized at a time: bounds the memory of indexing a large folder
 
 
 class IndexedWords(NamedTuple):
@@ -165,12 +164,17 @@ class KeywordIndex:
         self._publish(_State(segments, {}, generation))
 
     def sync(self, ids: list[str], texts_of: Callable[[list[str]], tuple[list[str], list[str], list[str]]]) -> bool:
-        """Make the index hold exactly the chunks `ids`: the ones it lacks are added (`texts_of(those
-        ids)` gives their (ids, texts, groups)), the ones not among them deleted; whether it changed."""
+        """Make the index hold exactly the chunks `ids`: the ones it lacks are added (`texts_of(some
+        ids)` gives their (ids, texts, groups)), a batch at a time, the ones not among them deleted;
+        whether it changed. An index missing or of an earlier format is started afresh."""
+        if not self.is_current():
+            self.rebuild([], [])
         held = set(self._latest().live_ids())
         added, removed = [cid for cid in ids if cid not in held], held.difference(ids)
-        if added or removed:
-            self.update(*texts_of(added), removed=removed)
+        if removed and not added:
+            self.update([], [], [], removed)
+        for first in range(0, len(added), _BATCH):
+            self.update(*texts_of(added[first:first + _BATCH]), removed=removed if first == 0 else set())
         return bool(added or removed)
 
     def update(self, ids: list[str], texts: list[str], groups: list[str], removed: set[str]) -> None:
@@ -294,18 +298,26 @@ class KeywordIndex:
 
     def _merged(self, segments: list[_Segment], dead: dict[str, list[int]],
                 generation: int) -> tuple[list[_Segment], dict[str, list[int]]]:
-        """Merge the segments after the first when there are too many, all of them when the first has
-        lost a quarter of its rows; merged rows leave their deleted ones behind."""
-        first = segments[0] if segments else None
-        if first and len(dead.get(first.name, [])) > _MAX_DEAD_SHARE * len(first.ids):
-            start = 0
-        elif len(segments) > _MAX_SEGMENTS:
-            start = 1
-        else:
-            return segments, dead
-        merged = _merge(self._segment_folder(generation, "m"), segments[start:], dead)
-        return segments[:start] + ([merged] if merged.ids else []), {
-            name: rows for name, rows in dead.items() if name in {s.name for s in segments[:start]}}
+        """Rewrite each segment that lost a quarter of its rows, then merge the newest two while the
+        newest holds at least half as many rows as the one before (so there are about log2 of the
+        rows' count segments, and a row is merged about that many times over its life); merged
+        rows leave their deleted ones behind."""
+        written = 0
+
+        def merged(parts: list[_Segment]) -> list[_Segment]:
+            nonlocal written
+            written += 1
+            segment = _merge(self._segment_folder(generation, f"m{written}-"), parts, dead)
+            return [segment] if segment.ids else []
+
+        kept: list[_Segment] = []
+        for segment in segments:
+            kept += merged([segment]) if len(dead.get(segment.name, [])) > _MAX_DEAD_SHARE * len(segment.ids) \
+                else [segment]
+        while len(kept) > 1 and 2 * _live(kept[-1], dead) >= _live(kept[-2], dead):
+            kept[-2:] = merged(kept[-2:])
+        names = {s.name for s in kept}
+        return kept, {name: rows for name, rows in dead.items() if name in names}
 
     def _publish(self, state: _State) -> None:
         previous = self._pointer().get("segments", [])
@@ -340,6 +352,10 @@ class KeywordIndex:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
+
+
+def _live(segment: _Segment, dead: dict[str, list[int]]) -> int:
+    return len(segment.ids) - len(dead.get(segment.name, []))
 
 
 def _postings(state: _State, term: int) -> tuple[np.ndarray, np.ndarray]:
