@@ -99,7 +99,8 @@ class RowTerms:
         which = int(np.searchsorted(self.offsets, row, side="right")) - 1
         segment, local = self.segments[which], row - int(self.offsets[which])
         first, last = segment.bounds[local], segment.bounds[local + 1]
-        return np.asarray(segment.term[first:last]), np.asarray(segment.start[first:last]), int(segment.length[local])
+        return (np.asarray(segment.term[first:last]), np.asarray(segment.start[first:last], dtype=np.int64),
+                int(segment.length[local]))
 
 
 @dataclass
@@ -426,16 +427,23 @@ def _written(folder: Path, ids: list[str], groups: list[str], words: list[list[s
     rows = np.repeat(np.arange(len(ids), dtype=np.int64), np.diff(bounds))
     pairs, tf = np.unique(term.astype(np.int64) * max(len(ids), 1) + rows, return_counts=True)
     post_term = pairs // max(len(ids), 1)
-    arrays = {"term": term.astype(np.int32), "start": start.astype(np.int32), "bounds": bounds.astype(np.int64),
+    arrays = {"term": term.astype(np.int32), "start": _narrow(start), "bounds": bounds.astype(np.int64),
               "length": length.astype(np.int32),
               "post_ptr": np.searchsorted(post_term, np.arange(vocabulary_size + 1)).astype(np.int64),
-              "post_row": (pairs % max(len(ids), 1)).astype(np.int32), "post_tf": tf.astype(np.float32)}
+              "post_row": _narrow(pairs % max(len(ids), 1)), "post_tf": _narrow(tf)}
     for name, array in arrays.items():
         np.save(folder / f"{name}.npy", array)
     (folder / "words.json").write_text(json.dumps(words))
     (folder / "groups.json").write_text(json.dumps(groups))
     (folder / "ids.json").write_text(json.dumps(ids))  # last: a segment with its ids is complete
     return _load(folder)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the fewest bytes that hold them: offsets in a chunk and counts of a
+    word in it are small, and most of the index is made of them."""
+    largest = int(values.max(initial=0))
+    return values.astype(np.uint8 if largest < 2**8 else np.uint16 if largest < 2**16 else np.int64)
 
 
 def _load(folder: Path) -> _Segment:
