@@ -308,8 +308,8 @@ class KeywordIndex:
         def merged(parts: list[_Segment]) -> list[_Segment]:
             nonlocal written
             written += 1
-            segment = _merge(self._segment_folder(generation, f"m{written}-"), parts, dead)
-            return [segment] if segment.ids else []
+            # Kept even when no row is left: its words keep their vocabulary ids, which later segments' follow.
+            return [_merge(self._segment_folder(generation, f"m{written}-"), parts, dead)]
 
         kept: list[_Segment] = []
         for segment in segments:
