@@ -12,7 +12,7 @@ import numpy as np
 
 from index import token_vectors
 from index.document import Chunk, Document
-from index.vectors import unit
+from index.vectors import from_stored, to_int8, unit
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -132,7 +132,7 @@ class Catalog:
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(
             f"SELECT id, vector, sentence_vectors, token_vectors FROM chunks WHERE id IN ({marks})", ids)
-        return {r[0]: (np.frombuffer(r[1], dtype=np.float32),
+        return {r[0]: (from_stored(r[1], self.dimension)[0],
                        self._sentence_rows(r[2]), None if r[3] is None else token_vectors.from_bytes(r[3])) for r in rows}
 
     def document_vectors(self, paths: Iterable[str]) -> dict[str, np.ndarray]:
@@ -169,7 +169,7 @@ class Catalog:
                     f"INSERT OR REPLACE INTO documents ({_DOCUMENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (document.path, document.sha256, document.kind, document.title, document.text,
                      json.dumps(document.page_starts), document.note, time.time(), len(rows),
-                     _mean_vector([vec for _, _, vec, _, _ in rows]), origin))
+                     self._mean_vector([vec for _, _, vec, _, _ in rows]), origin))
                 self._writer.executemany(
                     "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(c.id, c.path, seq, c.start, c.end, c.text, c.title, json.dumps(c.sentences), key, vec, svec,
@@ -209,8 +209,31 @@ class Catalog:
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return docs, chunks
 
+    def compact(self, batch: int = 500) -> int:
+        """Store the vectors of chunks written by an earlier version as this one writes them (int8 chunk
+        and sentence vectors, quantized word-pieces: a third of the bytes), a batch per transaction;
+        how many chunks were rewritten. Readers read either form meanwhile."""
+        done = 0
+        while rows := self._writer.execute(
+                "SELECT id, vector, sentence_vectors, token_vectors FROM chunks WHERE length(vector) = ? LIMIT ?",
+                (4 * self.dimension, batch)).fetchall():
+            with self._transaction():
+                self._writer.executemany("UPDATE chunks SET vector=?, sentence_vectors=?, token_vectors=? WHERE id=?", [
+                    (to_int8(from_stored(vector, self.dimension)), to_int8(self._sentence_rows(sentences)),
+                     None if words is None else token_vectors.to_bytes(_int8_rows(words)), cid)
+                    for cid, vector, sentences, words in rows])
+            done += len(rows)
+        return done
+
     def _sentence_rows(self, blob: bytes) -> np.ndarray:
-        return np.frombuffer(blob, dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
+        return from_stored(blob, self.dimension, legacy=np.float16)
+
+    def _mean_vector(self, vectors: list[bytes]) -> bytes | None:
+        """Unit mean of stored unit vectors, as float32 (None for a document without chunks)."""
+        if not vectors:
+            return None
+        mean = np.mean([from_stored(v, self.dimension)[0] for v in vectors], axis=0)
+        return unit(mean).astype(np.float32).tobytes()
 
     def _transaction(self, committing: Callable[[], ContextManager] = nullcontext):
         return _Transaction(self._writer, committing)
@@ -221,7 +244,7 @@ class Catalog:
             with self._transaction():
                 for (path,) in self._writer.execute("SELECT path FROM documents WHERE vector IS NULL").fetchall():
                     vectors = [r[0] for r in self._writer.execute("SELECT vector FROM chunks WHERE path=?", (path,))]
-                    self._writer.execute("UPDATE documents SET vector=? WHERE path=?", (_mean_vector(vectors), path))
+                    self._writer.execute("UPDATE documents SET vector=? WHERE path=?", (self._mean_vector(vectors), path))
 
     def _add_token_vectors(self) -> None:
         """Catalogs written before chunks kept word-piece vectors get the column, empty: the next
@@ -263,12 +286,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def _mean_vector(vectors: list[bytes]) -> bytes | None:
-    """Unit mean of float32 unit vectors (None for a document without chunks)."""
-    if not vectors:
-        return None
-    mean = np.mean([np.frombuffer(v, dtype=np.float32) for v in vectors], axis=0)
-    return unit(mean).astype(np.float32).tobytes()
+def _int8_rows(blob: bytes) -> np.ndarray:
+    """Word-piece rows as earlier versions stored them (token_vectors.compress's int8)."""
+    return np.frombuffer(blob, dtype=np.int8).reshape(-1, token_vectors.DIMENSIONS)
 
 
 def _with_title(title: str | None, text: str) -> str:

@@ -131,6 +131,7 @@ class Corpus:
             # that writes from a stale view of its index corrupts it ("Error finding id").
             self.vectors.reopen()
             rekeyed = self._rekey()
+            self.catalog.compact()  # vectors an earlier version stored, in this version's smaller form
             added, deleted = self._mend_vectors(thorough)
             self._writing.touch()
             yield bool(rekeyed or added or deleted)

@@ -13,6 +13,7 @@ from index.catalog import embedding_input
 from index.document import Chunk, Document, LoadError
 from index.loaders import load_document, supported_suffixes
 from index.source_paths import SourceFile, folder_files, is_under, origin_key, source_key
+from index.vectors import from_stored, to_int8
 
 if TYPE_CHECKING:
     from index.corpus import Corpus
@@ -115,8 +116,8 @@ class Ingest:
         chunks = [chunk for _, _, doc_chunks in loaded for chunk in doc_chunks]
         encoded = self._embed(chunks)
 
-        def vectors_of(some: list[Chunk]) -> np.ndarray:
-            return np.stack([np.frombuffer(encoded[c.id][1], dtype=np.float32) for c in some])
+        def vectors_of(some: list[Chunk]) -> np.ndarray:  # as the catalog keeps them, so a mended store is the same
+            return np.stack([from_stored(encoded[c.id][1], catalog.dimension)[0] for c in some])
 
         replaced = {cid for document, _, _ in loaded for cid in catalog.chunk_ids(document.path)}
         fresh = [c for c in chunks if c.id not in replaced]
@@ -149,8 +150,7 @@ class Ingest:
 
         vectors, sentence_vectors, pieces = embedder.embed_with_spans(texts, spans, advance)
         for chunk, vector, sentences, words in zip(todo, vectors, sentence_vectors, pieces):
-            cached[keys[chunk.id]] = (vector.astype(np.float32).tobytes(), sentences.astype(np.float16).tobytes(),
-                                      token_vectors.to_bytes(words))
+            cached[keys[chunk.id]] = (to_int8(vector), to_int8(sentences), token_vectors.to_bytes(words))
         self.report.chunks_embedded += len(todo)
         return {c.id: (keys[c.id], *cached[keys[c.id]]) for c in chunks}
 

@@ -30,17 +30,23 @@ def main() -> int:
     parser.add_argument("--models", type=Path, default=Path(".footnote/models"), help="ONNX export cache")
     args = parser.parse_args()
     enforce_offline()
-    random = np.random.default_rng(0)
-    texts = []
-    for dataset in (datasets.scifact(args.evalsets), datasets.squad(args.evalsets)[0]):
-        # A document's file text: its title line, then its text (the same word-pieces as title + text).
-        docs = list(dataset.documents.values())
-        texts += [docs[i] for i in random.choice(len(docs), args.documents, replace=False)]
+    texts = sample_texts(args.evalsets, args.documents)
     states = unit(np.vstack(Embedder(args.models).word_piece_states(texts)))
     np.save(token_vectors.PROJECTION_FILE, token_vectors.fit_projection(states))
     print(f"{token_vectors.PROJECTION_FILE}: {token_vectors.DIMENSIONS} directions from {len(states):,} word-pieces "
           f"of {len(texts)} documents")
     return 0
+
+
+def sample_texts(evalsets: Path, documents: int) -> list[str]:
+    """An even, seeded sample of `documents` document texts from each of the SciFact and SQuAD dev corpora."""
+    random = np.random.default_rng(0)
+    texts = []
+    for dataset in (datasets.scifact(evalsets), datasets.squad(evalsets)[0]):
+        # A document's file text: its title line, then its text (the same word-pieces as title + text).
+        docs = list(dataset.documents.values())
+        texts += [docs[i] for i in random.choice(len(docs), documents, replace=False)]
+    return texts
 
 
 if __name__ == "__main__":
