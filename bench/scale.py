@@ -264,6 +264,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         folder = corpus_folder(args.work, size, files, ladder)
         say(f"{size:,} passages: {len(files):,} files ({sum(ladder.counts[str(f.relative_to(ladder.files))] for f in files):,} passages)")
         for system in args.systems:
+            if system == "peer" and args.peer_max and size > args.peer_max:
+                say(f"  peer {size:,}: skipped (--peer-max {args.peer_max:,})")
+                continue
             added = ladder.counts[str(extra.relative_to(ladder.files))]
             results[system][str(size)] = measure_system(system, size, folder, extra, added, args.work)
             write(args.out, results, args)  # a long run keeps what it measured so far
@@ -274,7 +277,8 @@ def write(out: Path, results: dict[str, Any], args: argparse.Namespace) -> None:
     """The JSON: when and under what load, then per system and size its figures."""
     meta = {"started": args.started, "minutes": round((time.time() - args.started_at) / 60, 1),
             "load_before": args.load_before, "load_now": measure.load_average(), "sizes": args.sizes,
-            "corpus": "Debian linux-doc-6.1", "latency_queries": LATENCY_QUERIES, "questions": len(QUESTIONS)}
+            "corpus": "Debian linux-doc-6.1", "latency_queries": LATENCY_QUERIES, "questions": len(QUESTIONS),
+            "peer_max": args.peer_max or None}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"meta": meta, "systems": results}, indent=1) + "\n")
 
@@ -284,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="passages, comma-separated")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"some of {', '.join(SYSTEMS)}")
+    parser.add_argument("--peer-max", type=int, default=0,
+                        help="measure the peer only up to this size (it embeds HTML markup too: hours at 100k)")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "scale.json")
     parser.add_argument("--work", type=Path, default=corpora.ROOT / ".footnote" / "bench-scale",
                         help="scratch folder: unpacked files and passage counts are kept for the next run")
