@@ -9,31 +9,19 @@ word-piece reads back, so indexes built before must be rebuilt (`footnote ingest
 .footnote); it runs after token-projection, whose directions it quantizes.
 """
 
-import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from index import token_vectors
-from index.embedder import Embedder
-from index.offline import enforce_offline
 
-from training import datasets
-from training.token_projection import sample_texts
+from training.token_projection import sampled_word_pieces
 
 
 def main() -> int:
     """Sample documents, embed them, fit the codebook on their compressed word-piece vectors."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--evalsets", type=Path, default=datasets.EVALSETS)
-    parser.add_argument("--documents", type=int, default=300, help="sampled from each corpus")
-    parser.add_argument("--models", type=Path, default=Path(".footnote/models"), help="ONNX export cache")
-    args = parser.parse_args()
-    enforce_offline()
-    texts = sample_texts(args.evalsets, args.documents)
-    rows = token_vectors.expand(np.vstack([token_vectors.compress(states)
-                                           for states in Embedder(args.models).word_piece_states(texts)]))
+    texts, pieces = sampled_word_pieces(__doc__.splitlines()[0])
+    rows = token_vectors.expand(np.vstack([token_vectors.compress(states) for states in pieces]))
     np.save(token_vectors.CODEBOOK_FILE, token_vectors.fit_codebook(rows))
     print(f"{token_vectors.CODEBOOK_FILE}: {token_vectors.SUBSPACES} x {token_vectors.CENTROIDS} shapes from "
           f"{len(rows):,} word-pieces of {len(texts)} documents")
