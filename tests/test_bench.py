@@ -119,3 +119,31 @@ def test_the_committed_performance_page_is_the_generators_output_not_typed_by_ha
     lines = iter(committed.splitlines())
     assert all(any(line == page_line for page_line in lines) for line in prose)  # every template line, in order
     assert "| goal | measured | target | met |" in committed  # and the figures in between
+
+
+def _scale_run(started: str, **embedded_10k: float) -> dict:
+    figures = {"chunks": 10031, "ingest_chunks_per_s": 30.4, "peak_rss_ingest_mb": 900.0, "latency_ms_p50": 40.0,
+               "latency_ms_p95": 90.0, "peak_rss_serving_mb": 500.0, "add_file_s": 2.0, "remove_file_s": 0.5,
+               "disk_kb_per_passage": 20.0, "disk_kb_per_passage_beyond_text": 19.4}
+    meta = {"started": started, "minutes": 30.0, "corpus": "Debian linux-doc-6.1", "load_before": "1.00",
+            "load_now": "2.00"}
+    return {"meta": meta, "systems": {"embedded": {"1000": dict(figures, chunks=1004),
+                                                   "10000": dict(figures, **embedded_10k)},
+                                      "peer": {"1000": dict(figures, chunks=3744)}}}
+
+
+def test_the_scale_section_puts_systems_side_by_side_checks_the_targets_and_plots(tmp_path):
+    for name in ("latest.json", "robustness.json", "ui_first_answer.json"):
+        (tmp_path / name).write_text((FIXTURE / name).read_text())
+    (tmp_path / "scale.json").write_text(json.dumps(_scale_run("2026-12-06 01:00:00", peak_rss_ingest_mb=950.0)))
+    (tmp_path / "scale-before.json").write_text(json.dumps(_scale_run("2026-12-06 00:00:00", add_file_s=9.5)))
+    page = performance_page.render(tmp_path)
+    assert "| | embedded Chroma | llama-index (hybrid) | before: embedded Chroma |" in page
+    assert "| passages | 1,004 | 3,744 | 1,004 |" in page and "| add one file, s | 2.00 | – | 9.50 |" in page
+    assert "Targets of the issue at 10,000 passages" in page
+    assert "| ingest >= 100 passages/s | 30.40 | no |" in page and "| ask p95 <= 100 ms | 90.00 | yes |" in page
+    assert "| disk beyond the text <= 8 KB/passage | 19.40 | no |" in page
+    svg = performance_page.scale_plot(tmp_path)
+    assert svg.startswith("<svg") and svg.count("<polyline") == 4 * 3  # four panels, three series each
+    (tmp_path / "scale.json").unlink()
+    assert "No scale run in `bench/results/` yet" in performance_page.render(tmp_path)
