@@ -210,18 +210,17 @@ class Catalog:
         return docs, chunks
 
     def compact(self, batch: int = 500) -> int:
-        """Store the vectors of chunks written by an earlier version as this one writes them (int8 chunk
-        and sentence vectors, quantized word-pieces: a third of the bytes), a batch per transaction;
-        how many chunks were rewritten. Readers read either form meanwhile."""
+        """Store the chunk and sentence vectors of chunks written by an earlier version as this one
+        writes them (int8: a quarter and half of the bytes), a batch per transaction; how many chunks
+        were rewritten. Readers read either form meanwhile."""
         done = 0
         while rows := self._writer.execute(
-                "SELECT id, vector, sentence_vectors, token_vectors FROM chunks WHERE length(vector) = ? LIMIT ?",
+                "SELECT id, vector, sentence_vectors FROM chunks WHERE length(vector) = ? LIMIT ?",
                 (4 * self.dimension, batch)).fetchall():
             with self._transaction():
-                self._writer.executemany("UPDATE chunks SET vector=?, sentence_vectors=?, token_vectors=? WHERE id=?", [
-                    (to_int8(from_stored(vector, self.dimension)), to_int8(self._sentence_rows(sentences)),
-                     None if words is None else token_vectors.to_bytes(_int8_rows(words)), cid)
-                    for cid, vector, sentences, words in rows])
+                self._writer.executemany("UPDATE chunks SET vector=?, sentence_vectors=? WHERE id=?", [
+                    (to_int8(from_stored(vector, self.dimension)), to_int8(self._sentence_rows(sentences)), cid)
+                    for cid, vector, sentences in rows])
             done += len(rows)
         return done
 
@@ -284,11 +283,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
     connection.execute("PRAGMA busy_timeout=30000")  # another process's write transaction: wait for it
     return connection
-
-
-def _int8_rows(blob: bytes) -> np.ndarray:
-    """Word-piece rows as earlier versions stored them (token_vectors.compress's int8)."""
-    return np.frombuffer(blob, dtype=np.int8).reshape(-1, token_vectors.DIMENSIONS)
 
 
 def _with_title(title: str | None, text: str) -> str:

@@ -4,7 +4,6 @@ import sqlite3
 
 import numpy as np
 
-from index import token_vectors
 from index.keyword_index import KeywordIndex
 from index.vectors import from_stored, to_int8, unit
 
@@ -118,25 +117,20 @@ def test_stored_vectors_read_back_within_a_hair_and_old_catalogs_are_compacted(m
     assistant.ingest([sources])
     catalog = assistant.corpus.catalog
     ids = catalog.chunk_ids()
-    pieces = assistant.corpus.embedder.embed_with_spans(["The keeper counted ships in the storm."], [[]])[2][0]
-    restored = token_vectors.from_bytes(token_vectors.to_bytes(pieces))
-    cosines = restored @ token_vectors.expand(pieces).T
-    assert (cosines.argmax(axis=1) == np.arange(len(pieces))).all() and np.diag(cosines).min() > 0.8
     current = catalog.vectors(ids)
 
-    # An earlier version's forms: float32 chunk vectors, float16 sentence vectors, int8 word-pieces.
+    # An earlier version's forms: float32 chunk vectors, float16 sentence vectors.
     stored = next((sources.parent / "data").glob("*.sqlite"))
     with sqlite3.connect(stored) as db:
-        db.executemany("UPDATE chunks SET vector=?, sentence_vectors=?, token_vectors=? WHERE id=?",
-                       [(v.tobytes(), s.astype(np.float16).tobytes(),
-                         np.round(t * 127).astype(np.int8).tobytes(), cid) for cid, (v, s, t) in current.items()])
+        db.executemany("UPDATE chunks SET vector=?, sentence_vectors=? WHERE id=?",
+                       [(v.tobytes(), s.astype(np.float16).tobytes(), cid) for cid, (v, s, _) in current.items()])
     legacy = catalog.vectors(ids)
     assert all(np.allclose(legacy[cid][0], current[cid][0], atol=0.01) for cid in ids)  # read as they are
 
     assert make_assistant().ingest([sources]).chunks_embedded == 0  # the write session compacts them
     with sqlite3.connect(stored) as db:
-        sizes = db.execute("SELECT length(vector), length(token_vectors) % 2 FROM chunks").fetchall()
-    assert {size for size, _ in sizes} == {1 + 2 + 384} and {odd for _, odd in sizes} == {1}
+        sizes = db.execute("SELECT length(vector), length(sentence_vectors) % (2 + 384) FROM chunks").fetchall()
+    assert set(sizes) == {(1 + 2 + 384, 1)}
     compacted = catalog.vectors(ids)
     assert all(abs(float(compacted[cid][0] @ legacy[cid][0]) - 1) < 0.002 for cid in ids)
     assert assistant.ask("How many operatives were expelled?").citations

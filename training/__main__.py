@@ -31,7 +31,6 @@ class Step:
 
 STEPS = (
     Step("token-projection", "training.token_projection", "index/token_projection.npy", indexes=False),
-    Step("token-codebook", "training.token_codebook", "index/token_codebook.npy", indexes=False),
     Step("ranker", "training.ranker", "assistant/ranker_weights.json"),
     Step("answerer", "training.answerer", "assistant/answerer_weights.json"),
 )

@@ -24,36 +24,23 @@ from training import datasets
 
 def main() -> int:
     """Sample documents, embed them, keep the principal directions of their word-piece vectors."""
-    texts, pieces = sampled_word_pieces(__doc__.splitlines()[0])
-    states = unit(np.vstack(pieces))
-    np.save(token_vectors.PROJECTION_FILE, token_vectors.fit_projection(states))
-    print(f"{token_vectors.PROJECTION_FILE}: {token_vectors.DIMENSIONS} directions from {len(states):,} word-pieces "
-          f"of {len(texts)} documents")
-    return 0
-
-
-def sampled_word_pieces(description: str) -> tuple[list[str], list[np.ndarray]]:
-    """The command line's sample of documents (--evalsets, --documents, --models) and each one's
-    word-piece vectors before compression."""
-    parser = argparse.ArgumentParser(description=description)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evalsets", type=Path, default=datasets.EVALSETS)
     parser.add_argument("--documents", type=int, default=300, help="sampled from each corpus")
     parser.add_argument("--models", type=Path, default=Path(".footnote/models"), help="ONNX export cache")
     args = parser.parse_args()
     enforce_offline()
-    texts = sample_texts(args.evalsets, args.documents)
-    return texts, Embedder(args.models).word_piece_states(texts)
-
-
-def sample_texts(evalsets: Path, documents: int) -> list[str]:
-    """An even, seeded sample of `documents` document texts from each of the SciFact and SQuAD dev corpora."""
     random = np.random.default_rng(0)
     texts = []
-    for dataset in (datasets.scifact(evalsets), datasets.squad(evalsets)[0]):
+    for dataset in (datasets.scifact(args.evalsets), datasets.squad(args.evalsets)[0]):
         # A document's file text: its title line, then its text (the same word-pieces as title + text).
         docs = list(dataset.documents.values())
-        texts += [docs[i] for i in random.choice(len(docs), documents, replace=False)]
-    return texts
+        texts += [docs[i] for i in random.choice(len(docs), args.documents, replace=False)]
+    states = unit(np.vstack(Embedder(args.models).word_piece_states(texts)))
+    np.save(token_vectors.PROJECTION_FILE, token_vectors.fit_projection(states))
+    print(f"{token_vectors.PROJECTION_FILE}: {token_vectors.DIMENSIONS} directions from {len(states):,} word-pieces "
+          f"of {len(texts)} documents")
+    return 0
 
 
 if __name__ == "__main__":
