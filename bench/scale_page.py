@@ -22,10 +22,11 @@ def section(results: dict[str, Any] | None, before: dict[str, Any] | None, plot:
         return "No scale run in `bench/results/` yet (`make bench-scale` writes `scale.json`)."
     meta = results["meta"]
     lines = [f"Run of {meta['started']}, {meta['minutes']} min, {meta['corpus']}; load average "
-             f"{meta['load_before']} before, {meta['load_now']} at the end."]
+             f"{meta['load_before']} before, {meta['load_now']} at the end." + (f" {meta['notes']}" if meta.get("notes") else "")]
     if before:
         lines.append(f"\"Before\" is the embedded store as the previous version built it, on the same files "
-                     f"(run of {before['meta']['started']}, load average {before['meta']['load_before']} before).")
+                     f"(run of {before['meta']['started']}, load average {before['meta']['load_before']} before)."
+                     + (f" {before['meta']['notes']}" if before["meta"].get("notes") else ""))
     columns = {SYSTEMS[name]: sizes for name, sizes in results["systems"].items()}
     if before and before["systems"].get("embedded"):
         columns["before: embedded Chroma"] = before["systems"]["embedded"]
