@@ -19,12 +19,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +29,9 @@ import corpora
 import measure
 from run import BENCH, Worker, close, latency, say
 
+from tests.chroma_server import ChromaServer  # corpora put the project root on sys.path
+
 LINUX_DOC = Path("/usr/share/doc/linux-doc-6.1")
-CHROMA = Path(sys.executable).parent / "chroma"
 SIZES = (1000, 10000, 100000)
 SYSTEMS = ("embedded", "server", "peer")
 LATENCY_QUERIES = 100
@@ -183,42 +181,16 @@ def disk_figures(folders: list[Path], passages: int, text: int) -> dict[str, Any
             "text_mb": round(text / 2**20, 1), "files_kb": {k: round(v / 1024) for k, v in files.items()}}
 
 
-class ChromaServer:
-    """A `chroma run` on a free loopback port over its own folder, for one size."""
-
-    def __init__(self, path: Path, log: Path) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.path = path
-        with log.open("a") as output:
-            self.process = subprocess.Popen([str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1",
-                                             "--port", str(self.port)], stdout=output, stderr=output)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1)
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"chroma run did not start; see {log}")
-                time.sleep(0.2)
-
-    def peak_rss_mb(self) -> float:
-        """The server's peak resident memory so far (VmHWM)."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return round(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024, 1)
-
-    def stop(self) -> None:
-        """Terminate and wait."""
-        self.process.terminate()
-        self.process.wait(timeout=60)
+def peak_rss_mb(server: ChromaServer) -> float:
+    """The server's peak resident memory so far (VmHWM)."""
+    status = Path(f"/proc/{server.process.pid}/status").read_text()
+    return round(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024, 1)
 
 
 def measure_system(system: str, size: int, folder: Path, extra: Path, added: int, work: Path) -> dict[str, Any]:
     """Ingest in one process, then serve, add and remove in another; the figures of one system at one size."""
     logs, name = work / "logs", f"n{size}"
-    server = ChromaServer(work / "chroma-server" / name, logs / "chroma-server.log") if system == "server" else None
+    server = ChromaServer(work / "chroma-server" / name, logs / "chroma-server.log").start() if system == "server" else None
     options = {"models": work / "models", **({"chroma-port": server.port} if server else {})}
     kind, home = ("peer-hybrid", work / "peer") if system == "peer" else ("ours", work / system)
     try:
@@ -228,7 +200,7 @@ def measure_system(system: str, size: int, folder: Path, extra: Path, added: int
         stats["peak_rss_ingest_mb"], _ = ingesting.call("rss")
         ingesting.close()
         if server:
-            stats["server_peak_rss_after_ingest_mb"] = server.peak_rss_mb()
+            stats["server_peak_rss_after_ingest_mb"] = peak_rss_mb(server)
         say(f"  {system} {size:,}: {stats}")
         serving = Worker(kind, home, logs / f"{system}.log", **(options | {"threads": 1} if kind == "ours" else {}))
         serving.call("open", name=name)
@@ -240,7 +212,7 @@ def measure_system(system: str, size: int, folder: Path, extra: Path, added: int
                   "added_file": str(extra.relative_to(work / "files")), "added_file_passages": added}
         close({system: serving})
         if server:
-            stats["server_peak_rss_mb"] = server.peak_rss_mb()
+            stats["server_peak_rss_mb"] = peak_rss_mb(server)
     finally:
         if server:
             server.stop()

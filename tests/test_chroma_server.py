@@ -1,45 +1,23 @@
 """Footnote against a real `chroma run` server: vectors live there, the catalog stays local."""
 
 import json
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.chroma_server import ChromaServer
+from tests.ui_server import free_port
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
-    """A Chroma server on a free loopback port, stopped after the module."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("chroma-log") / "server.log"
-    with log.open("w") as output:
-        server = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path_factory.mktemp("chroma-data")),
-                                   "--host", "127.0.0.1", "--port", str(port)], stdout=output, stderr=output)
+    """A Chroma server's port, the server stopped after the module."""
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-data"), tmp_path_factory.mktemp("chroma-log") / "server.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
-        yield port
+        yield server.start().port
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
 
 
 @pytest.fixture
@@ -76,7 +54,7 @@ def test_ingest_and_ask_keep_vectors_on_the_server(footnote_on_server, sources, 
 
 
 def test_an_unreachable_server_is_a_one_line_error(footnote_on_server, sources):
-    result = footnote_on_server("ask", "Where was Otmane Khalladi captured?", FOOTNOTE_CHROMA_PORT=str(_free_port()))
+    result = footnote_on_server("ask", "Where was Otmane Khalladi captured?", FOOTNOTE_CHROMA_PORT=str(free_port()))
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("footnote: no Chroma server answers at http://127.0.0.1:") and "chroma run" in line
