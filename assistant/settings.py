@@ -6,14 +6,17 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 FUSIONS = ("learned", "mix")  # how HybridRetriever combines dense and keyword candidates
+ANSWER_MODES = ("quote", "generate")  # quotes only, or a language model's answer checked sentence by sentence
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
 class UsageError(ValueError):
     """A problem the user can fix (a bad setting, question or path): exit code 2, one-line reason."""
 
 
-def _setting(default, help: str, **extra):
-    return field(default=default, metadata={"help": help, **extra})
+def _setting(default, help: str, secret: bool = False, **extra):
+    # A secret never appears in a repr, a log, an export or a run's recorded settings.
+    return field(default=default, repr=not secret, metadata={"help": help, "secret": secret, **extra})
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,22 @@ class Settings:
     host: str = _setting("127.0.0.1", "Address the web chat binds to.")
     port: int = _setting(7860, "Port of the web chat.")
     auth: str | None = _setting(None, "user:password required by the web chat (several users, each with their own "
-                                "conversations: ann:pw1,bob:pw2); mandatory when host is not loopback.")
+                                "conversations: ann:pw1,bob:pw2); mandatory when host is not loopback. The "
+                                "OpenAI-compatible API takes it as its bearer token.", secret=True)
     max_upload_mb: int = _setting(20, "Largest file the web chat accepts as an upload.")
+    answer_mode: str = _setting("quote", "quote: answers are quoted sentences; generate: a language model (llm_url) "
+                                "writes the answer and every sentence is checked against the documents.",
+                                choices=ANSWER_MODES)
+    llm_url: str | None = _setting(None, "Base URL of an OpenAI-compatible server (Ollama: http://localhost:11434/v1, "
+                                   "llama.cpp: http://localhost:8080/v1); unset = no model, quotes only.")
+    llm_model: str | None = _setting(None, "Model name the server knows (e.g. llama3.2); unset = the server's first.")
+    llm_api_key: str | None = _setting(None, "API key sent to llm_url as a bearer token. Prefer the environment "
+                                       "variable or llm_api_key_file to the flag (a flag shows in the process list).",
+                                       secret=True)
+    llm_api_key_file: Path | None = _setting(None, "File whose first line is the API key (instead of llm_api_key).")
+    llm_timeout: float = _setting(60.0, "Seconds to wait for the model: to connect, and between two streamed tokens.")
+    strict: bool = _setting(False, "In generate mode, drop sentences the documents don't support instead of "
+                            "showing them marked.")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -76,6 +93,23 @@ class Settings:
             raise UsageError("keyword_weight must be between 0 and 1")
         if self.top_k < 1 or self.candidates < self.top_k or self.max_sentences < 1:
             raise UsageError("top_k and max_sentences must be at least 1, and candidates at least top_k")
+        if self.llm_timeout <= 0:
+            raise UsageError("llm_timeout must be a positive number of seconds")
+
+    def api_key(self) -> str | None:
+        """The key for llm_url: llm_api_key, else the first line of llm_api_key_file; UsageError when unreadable."""
+        if self.llm_api_key or not self.llm_api_key_file:
+            return self.llm_api_key
+        try:
+            lines = self.llm_api_key_file.read_text(encoding="utf-8").splitlines()
+        except OSError as error:
+            raise UsageError(f"can't read llm_api_key_file {self.llm_api_key_file}: {error.strerror}") from error
+        return lines[0].strip() if lines and lines[0].strip() else None
+
+    def public(self) -> dict:
+        """Every setting but the secrets, JSON-ready (what an eval run records)."""
+        return {f.name: str(v) if isinstance(v := getattr(self, f.name), Path) else v
+                for f in fields(self) if not f.metadata["secret"]}
 
 
 def env_name(name: str) -> str:
@@ -89,6 +123,8 @@ def _convert(name: str, kind, value):
     text = value.strip()
     if "None" in str(kind) and text in ("", "none"):
         return None
+    if "bool" in str(kind):
+        return _boolean(name, text)
     try:
         if "Path" in str(kind):
             return Path(text)
@@ -99,3 +135,9 @@ def _convert(name: str, kind, value):
     except ValueError as error:
         raise UsageError(f"{name} must be a number, not {value!r}") from error
     return text
+
+
+def _boolean(name: str, text: str) -> bool:
+    if text.lower() in _TRUE + _FALSE:
+        return text.lower() in _TRUE
+    raise UsageError(f"{name} must be true or false, not {text!r}")

@@ -6,7 +6,8 @@
 becomes the comparison (latest.json, from bench/run.py), `<!-- figures: web page -->` the first
 answer on the web page (ui_first_answer.json, from bench/ui_first_answer.py), `<!-- figures:
 robustness -->` the long line, the .docx bomb and plain ingest speed (robustness.json, from
-bench/robustness.py) and `<!-- figures: scale -->` the costs from 1k to 100k passages (scale.json,
+bench/robustness.py), `<!-- figures: generate -->` what checking a generated answer costs (generate.json, from
+bench/generate_overhead.py) and `<!-- figures: scale -->` the costs from 1k to 100k passages (scale.json,
 from bench/scale.py, beside scale-before.json when a run of an earlier version was kept), with its
 plot written beside the page.
 """
@@ -45,6 +46,7 @@ def render(results: Path, template: Path = TEMPLATE) -> str:
     page = page.replace("<!-- figures: web page -->", web_page(_read(results / "ui_first_answer.json")))
     page = page.replace("<!-- figures: scale -->", scale_page.section(_read(results / "scale.json"),
                                                                     _read(results / "scale-before.json"), PLOT))
+    page = page.replace("<!-- figures: generate -->", generate(_read(results / "generate.json")))
     return page.replace("<!-- figures: robustness -->", robustness(_read(results / "robustness.json")))
 
 
@@ -52,6 +54,15 @@ def scale_plot(results: Path) -> str | None:
     """The scale section's SVG, when there is a scale run."""
     scale = _read(results / "scale.json")
     return scale_page.plot(scale, _read(results / "scale-before.json")) if scale else None
+
+
+def generate(figures: dict[str, Any] | None) -> str:
+    """What checking a generated answer costs beyond the model's time (generate.json)."""
+    if figures is None:
+        return "No generate-mode run in `bench/results/` yet (`bench/generate_overhead.py` writes `generate.json`)."
+    from generate_overhead import table
+
+    return f"{figures['model']}.\n\n{table(figures)}"
 
 
 def comparison(summary: dict[str, Any]) -> str:

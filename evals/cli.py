@@ -8,7 +8,7 @@ from pathlib import Path
 from assistant.settings import Settings, UsageError
 
 REGRESSION_EXIT = 3  # distinct from 1 (crash) and 2 (bad input), so CI can tell them apart
-USAGE = """footnote eval SET.jsonl [--corpus DIR] [--out DIR] [--limit N] [--json]
+USAGE = """footnote eval SET.jsonl [--corpus DIR] [--out DIR] [--limit N] [--generate] [--json]
        footnote eval compare RUN_A RUN_B [--fail-on-regression] [--tolerance X] [--json]
        footnote eval import {beir,squad,rgb,multihop} SRC --out OUT [--split NAME] [--counterfactual]"""
 
@@ -31,6 +31,8 @@ def add_eval_commands(commands: argparse._SubParsersAction, settings_flags: argp
                                                  "(default: the chat's index)")
     run.add_argument("--out", type=Path, help="run folder (default: DATA_DIR/runs/SET-TIME); import: output folder")
     run.add_argument("--limit", type=int, help="score a deterministic sample of N questions")
+    run.add_argument("--generate", action="store_true", help="answers written by the model at llm_url, each sentence "
+                                                              "checked; adds the generated-answer metrics")
     compare = parser.add_argument_group("footnote eval compare RUN_A RUN_B")
     compare.add_argument("--fail-on-regression", action="store_true",
                          help=f"exit {REGRESSION_EXIT} when a quality metric of B is below A")
@@ -63,6 +65,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     bars = _Bars()
     try:
+        if args.generate:
+            settings = settings.replace(answer_mode="generate")
         run = run_set(Path(args.target), settings, args.out, args.corpus, args.limit, bars.update)
     finally:
         bars.close()

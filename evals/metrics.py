@@ -13,10 +13,13 @@ HIT_KS = (1, 5, 10)
 RANKING_DEPTH = 10  # passages ranked for hit@k and mrr@10
 DOCUMENT_DEPTH = 100  # documents ranked for recall@100 when a set has qrels
 SHORT_ANSWER_WORDS = 10  # token F1 only means something against short gold answers
+# Of generated answers (footnote eval --generate), over their sentences: see generated_scores.
+GENERATE_METRICS = ("alce_citation_precision", "alce_citation_recall", "unsupported_rate", "marker_correction_rate",
+                    "generated")
 # Order of metrics.json and of every table; names as docs/evals.md defines them.
 METRICS = (*(f"hit@{k}" for k in HIT_KS), "mrr@10", "ndcg@10", "recall@100", "answer_correct", "f1",
            "citation_precision", "citation_recall", "abstain_precision", "abstain_recall", "abstain_auroc",
-           "answerable_declined", "latency_ms_p50", "latency_ms_p95")
+           "answerable_declined", *GENERATE_METRICS, "latency_ms_p50", "latency_ms_p95")
 DESCRIPTIONS = {
     "hit@1": "evidence in the first retrieved passage (document, with qrels)",
     "hit@5": "evidence in one of the first 5 retrieved passages",
@@ -32,6 +35,12 @@ DESCRIPTIONS = {
     "abstain_recall": "unanswerable questions on which the assistant abstained",
     "abstain_auroc": "how well the answer's confidence ranks unanswerable questions below answerable ones (0.5: chance)",
     "answerable_declined": "answerable questions on which the assistant abstained",
+    "alce_citation_precision": "generated answers: the model's own [n] markers that name a passage supporting "
+                               "their sentence (ALCE-style, judged by the support scorer)",
+    "alce_citation_recall": "generated answers: sentences that a passage the model cited supports (ALCE-style)",
+    "unsupported_rate": "generated answers: sentences no passage supports (marked in the chat, red in the report)",
+    "marker_correction_rate": "generated answers: supported sentences whose marker Footnote corrected or added",
+    "generated": "questions answered by the model (the rest fell back to quotes, or abstained)",
     "latency_ms_p50": "median time to answer, ms",
     "latency_ms_p95": "95th-percentile time to answer, ms",
 }
@@ -165,6 +174,28 @@ def score_question(answer: Mapping, ranking: Sequence[Span], gold: Gold) -> dict
         scores["ndcg@10"] = ndcg_at(documents, gold.relevant, 10)
         scores["recall@100"] = recall_at(documents, gold.relevant, DOCUMENT_DEPTH)
     return {name: value for name, value in scores.items() if value is not None}
+
+
+def generated_scores(answer: Mapping) -> dict[str, float]:
+    """Per question of a run in generate mode, over the answer's checked sentences; only `generated` (0) for
+    an answer that fell back to quotes, nothing for an abstention."""
+    if answer["abstained"]:
+        return {}
+    if answer.get("mode") != "generate":
+        return {"generated": 0.0}
+    sentences = answer.get("sentences") or []
+    supported = [s for s in sentences if s["supported"]]
+    markers = [(n, s) for s in sentences for n in s["markers"]]
+    scores = {"generated": 1.0}
+    if sentences:
+        scores["unsupported_rate"] = 1 - len(supported) / len(sentences)
+        scores["alce_citation_recall"] = sum(bool(set(s["markers"]) & set(s["holding"])) for s in sentences) \
+            / len(sentences)
+    if markers:
+        scores["alce_citation_precision"] = sum(n in s["holding"] for n, s in markers) / len(markers)
+    if supported:
+        scores["marker_correction_rate"] = sum(s["corrected"] for s in supported) / len(supported)
+    return scores
 
 
 def primary_score(scores: Mapping[str, float]) -> float | None:

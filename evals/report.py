@@ -23,6 +23,7 @@ tr.fail td:first-child{border-left:4px solid #d64545}tr.pass td:first-child{bord
 .q{font-weight:600}.id{color:#5b6577;font-size:12px}.chips span{display:inline-block;background:#eef1f5;border-radius:4px;padding:0 5px;margin:2px 3px 0 0;font-size:12px}
 .cite{margin:4px 0 0;padding-left:8px;border-left:3px solid #c9d3e6;font-size:13px}.where{color:#5b6577;font-size:12px;font-family:ui-monospace,monospace}
 .abstained{color:#8a5a00;font-style:italic}.missing{color:#b23b3b;font-size:12px}.gold b{font-weight:600}
+.unsupported{color:#c81e1e;text-decoration:underline dotted}
 td.a,td.g{width:38%}details{margin-top:4px;font-size:12px;color:#5b6577}
 """
 
@@ -132,8 +133,18 @@ def _answer(answer: dict) -> str:
     # A quoting answer is its citations' quotes in order; show the text only when it says more.
     said = strip_markers(answer["answer"])
     text = "" if said == " ".join(c["quote"] for c in answer["citations"]) else f"<div>{escape(said)}</div>"
-    return (f"{text}{cites}"
+    if answer.get("mode") == "generate":
+        text = f"<div>{_generated(answer['sentences'])}</div>"
+    note = f"<div class=where>{escape(answer['note'])}</div>" if answer.get("note") else ""
+    return (f"{text}{note}{cites}"
             f"<details><summary>{len(answer.get('passages', []))} passages read</summary>{passages}</details>")
+
+
+def _generated(sentences: list[dict]) -> str:
+    """A generated answer's sentences, each with its citations; those the documents don't support in red."""
+    return " ".join(f"{escape(s['text'])}{''.join(f' [{n}]' for n in s['citations'])}" if s["supported"] else
+                    f"<span class=unsupported title='not found in the documents'>{escape(s['text'])}</span>"
+                    for s in sentences)
 
 
 def _gold(r: dict) -> str:

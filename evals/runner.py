@@ -5,7 +5,6 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,8 +15,8 @@ from index.source_paths import source_key
 
 from evals.evalset import EvalRecord, load_set, sample
 from evals.evidence import EvidenceLocator
-from evals.metrics import DOCUMENT_DEPTH, RANKING_DEPTH, Gold, evidence_rank, primary_score, score_question, \
-    summarize
+from evals.metrics import DOCUMENT_DEPTH, RANKING_DEPTH, Gold, evidence_rank, generated_scores, primary_score, \
+    score_question, summarize
 from evals.report import write_report
 from evals.runs import RESULTS, Run, save_summary
 
@@ -68,8 +67,7 @@ def run_set(set_path: Path, settings: Settings, out: Path | None = None, corpus:
             "questions": len(results), "documents": len(paths), "collection": assistant.corpus.collection_name,
             "ingest": ingest_summary, "started": started.isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - clock, 1), "warnings": _unknown_sources(records, locator),
-            "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(assistant.settings).items()
-                         if k != "auth"}}
+            "settings": assistant.settings.public()}
     run = Run(out, info, metrics, results)
     save_summary(run)
     write_report(run)
@@ -134,7 +132,10 @@ def _score(record: EvalRecord, assistant: Assistant, ranker: HybridRetriever, de
     ranking = [(p.path, p.start, p.end) for p in ranker.retrieve(assistant.question(record.question), depth)]
     timings = {**answer["timings_ms"], "ranking": round((time.perf_counter() - began) * 1000, 2)}
     gold = locator.gold(record)
-    scores = {name: round(value, 4) for name, value in score_question(answer, ranking, gold).items()}
+    scores = score_question(answer, ranking, gold)
+    if assistant.settings.answer_mode == "generate":
+        scores.update(generated_scores(answer))
+    scores = {name: round(value, 4) for name, value in scores.items()}
     return {"id": record.id, "question": record.question, "type": record_type(record),
             "answer": answer, "scores": scores, "score": primary_score(scores),
             "rank": evidence_rank(ranking, gold) if gold.located or gold.relevant else None,

@@ -15,6 +15,7 @@ from assistant.settings import Settings, UsageError, env_name
 USER_ERROR, INTERNAL_ERROR = 2, 1
 SOME_FAILED = 4  # an ingest indexed what it could, but some files could not be read
 DISAGREE = 5  # `footnote check`: the catalog, the vector store and the keyword index disagree
+GENERATE_HELP = "the model at llm_url writes the answer; every sentence is checked (same as --answer-mode generate)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,9 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", parents=[settings_flags], help="answer one question")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the Answer JSON")
+    ask.add_argument("--generate", action="store_true", help=GENERATE_HELP)
     ask.set_defaults(run=run_ask)
 
     chat = commands.add_parser("chat", parents=[settings_flags], help="a conversation in the terminal")
+    chat.add_argument("--generate", action="store_true", help=GENERATE_HELP)
     chat.set_defaults(run=run_chat)
 
     serve = commands.add_parser("serve", parents=[settings_flags], help="the web chat")
@@ -137,24 +140,43 @@ def _progress_bars(settings: Settings):
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
-    """footnote ask QUESTION [--json]"""
-    answer = _assistant(settings).ask(args.question)
+    """footnote ask QUESTION [--json] [--generate]"""
+    answer = _assistant(_mode(args, settings)).ask(args.question, on_token=_token_echo())
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1) if args.json else format_answer(answer))
     return 0
+
+
+def _mode(args: argparse.Namespace, settings: Settings) -> Settings:
+    return settings.replace(answer_mode="generate") if getattr(args, "generate", False) else settings
+
+
+def _token_echo():
+    """Where a terminal watches the model write (stderr, dimmed; the checked answer follows on stdout)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def echo(piece: str) -> None:
+        sys.stderr.write(f"\033[2m{piece}\033[0m")
+        sys.stderr.flush()
+
+    return echo
 
 
 def run_chat(args: argparse.Namespace, settings: Settings) -> int:
     """footnote chat: a follow-up is read in the light of the answers before it."""
     from assistant.pipeline import QuestionError
 
-    assistant = _assistant(settings)
+    assistant = _assistant(_mode(args, settings))
     asked: list[Answer] = []
+    echo = _token_echo()
     print("Ask about your documents (empty line or Ctrl-D to leave).", file=sys.stderr)
     for line in sys.stdin:
         if not line.strip():
             break
         try:
-            answer = assistant.ask(line, asked)
+            answer = assistant.ask(line, asked, on_token=echo)
+            if echo:
+                print(file=sys.stderr)
         except QuestionError as error:
             print(f"footnote: {error}", file=sys.stderr)
             continue
@@ -223,13 +245,17 @@ def run_prune(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def format_answer(answer: Answer) -> str:
-    """The answer, then one line per citation: [n] path:line "quote"."""
-    lines = [answer.answer] + ([f"  (interpreted as: {answer.interpreted})"] if answer.interpreted else [])
+    """The answer, then one line per citation: [n] path:line "quote". A generated sentence the documents don't
+    support is followed by "(not found in the documents)"."""
+    from assistant.generate import marked_text
+
+    text = marked_text(answer.sentences) if answer.mode == "generate" else answer.answer
+    lines = [text] + ([f"  (interpreted as: {answer.interpreted})"] if answer.interpreted else [])
     for c in answer.citations:
         where = f"{c.path}:{c.location.split()[-1]}" if c.location.startswith("line") else f"{c.path} ({c.location})"
         quote = c.quote if len(c.quote) <= 100 else c.quote[:97] + "…"
         lines.append(f"  [{c.n}] {where} \"{quote}\"")
-    if answer.abstained and answer.note:
+    if answer.note:
         lines.append(f"  ({answer.note})")
     return "\n".join(lines)
 

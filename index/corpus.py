@@ -228,6 +228,17 @@ class Corpus:
         """Per chunk id, the unit vectors of its sentences."""
         return self.catalog.sentence_vectors(ids)
 
+    def sentences_of(self, path: str) -> list[tuple[int, int, np.ndarray]]:
+        """Every sentence of an indexed document once, in order: (start, end, unit vector). A sentence
+        two chunks share keeps the vector its first chunk gave it."""
+        ids = self.catalog.chunk_ids(path)
+        chunks, vectors = self.catalog.chunks(ids), self.catalog.sentence_vectors(ids)
+        found: dict[int, tuple[int, int, np.ndarray]] = {}
+        for cid in ids:
+            for (start, end), vector in zip(chunks[cid].sentences, vectors[cid]):
+                found.setdefault(start, (start, end, vector))
+        return [found[start] for start in sorted(found)]
+
     def document(self, path: str) -> Document | None:
         """An indexed document's text, for showing a citation in context."""
         return self.catalog.document(path)

@@ -1,9 +1,7 @@
 """Embeds text with all-MiniLM-L6-v2 on the CPU: ONNX Runtime (int8 or fp32) or sentence-transformers."""
 
-import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from index import token_vectors
+from index.batch_pool import BatchPool
 from index.model_files import MAX_TOKENS, packaged_model_dir
 from index.vectors import unit
 
@@ -53,7 +52,7 @@ class Embedder:
         self._cache_dir, self._threads = cache_dir, threads
         _single_threaded_blas()
         self._runner = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool = BatchPool(threads, "embed")
         self._loading = threading.Lock()  # an ingest and a question may both be first to need the session
 
     @property
@@ -134,16 +133,8 @@ class Embedder:
         return vectors, span_vectors, pieces
 
     def _map(self, function: Callable, batches: list[list[int]]):
-        """Batches in input order; with several threads, one batch per core at a time. Whole
-        batches in parallel beat splitting each operator across cores: no per-operator barrier,
-        so a core busy with another process delays only its own batch."""
-        workers = self._threads or os.cpu_count() or 1
-        if len(batches) < 2 or workers < 2 or self.precision == "torch":
-            return map(function, batches)
-        with self._loading:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="embed")
-        return self._pool.map(function, batches)
+        """Batches in input order, one per core at a time (torch parallelises inside a batch instead)."""
+        return map(function, batches) if self.precision == "torch" else self._pool.map(function, batches)
 
 
 @lru_cache(maxsize=1)
@@ -225,7 +216,7 @@ def _onnx_runner(model_dir: Path, cache_dir: Path, precision: str, threads: int)
     from index.onnx_export import onnx_model_path
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1  # parallelism is across batches (Embedder._map), not inside one
+    options.intra_op_num_threads = 1  # parallelism is across batches (BatchPool), not inside one
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     session = onnxruntime.InferenceSession(

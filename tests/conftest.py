@@ -118,3 +118,13 @@ def page(browser, app):
 
     with watched_page(browser, app.url, accept_downloads=True) as page:
         yield page
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory):
+    """A real llama.cpp server with SmolLM2-135M-Instruct on a free loopback port, stopped after the session."""
+    from tests.llm_server import LlamaServer
+
+    server = LlamaServer(tmp_path_factory.mktemp("llm") / "server.log").start()
+    yield server
+    server.stop()

@@ -13,15 +13,16 @@ SETS = ROOT / "evals" / "sets"
 # - sample.jsonl: 25 of the 26 answerable questions answered and cited, all 4 unanswerable abstain.
 #   The miss is a paraphrase sharing no word with its sentence ("Which sporting event is
 #   mentioned?" → "the Soccer World Cup").
-# - sample-unseen.jsonl, written after the answerer's weights were fixed and never fitted on: 37 of
+# - sample-unseen.jsonl, written after the answerer's weights were fixed and never fitted on: 36 of
 #   40 answerable, 4 of 6 unanswerable (at the default abstain threshold 0.25; 32 at 0.4, where most
-#   misses were abstentions). "How many aircraft were used?" is answered at 0.265 in `footnote
-#   eval`, just above the threshold. "Who is the U.S. ambassador mentioned in the article?" is a
+#   misses were abstentions). "How many aircraft were used?" sits on the threshold: 0.265 on the
+#   Intel machine the floor was first measured on, 0.2499 (declined) on an AMD EPYC, whose int8
+#   kernels round differently; the floor counts it as missed. "Who is the U.S. ambassador mentioned in the article?" is a
 #   coin toss: it quotes a "U.S. authorities" sentence or the ambassador's, whose confidences differ
 #   by 0.0003, and a refit of the ranker can flip it (this test's index quotes the wrong one).
 @pytest.mark.parametrize("name, answered_floor, abstained_floor", [
     ("sample.jsonl", 25, 4),
-    ("sample-unseen.jsonl", 37, 4),
+    ("sample-unseen.jsonl", 36, 4),
 ])
 def test_sample_set_floor(sample_assistant, tmp_path, name, answered_floor, abstained_floor):
     run = run_set(SETS / name, sample_assistant.settings, out=tmp_path / "run", assistant=sample_assistant)

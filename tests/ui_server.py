@@ -82,8 +82,7 @@ def sample_sources(folder: Path) -> Path:
 def running_app(root: Path, models_dir: Path, **overrides) -> Iterator[RunningApp]:
     """Index the sample article into root/, serve the page on 127.0.0.1 (a free port unless `port` is given),
     close it on exit."""
-    from ui.app import build_app
-    from ui.server import launch_options
+    from ui.app import build_app, launch
 
     port = free_port()
     values = {"data_dir": root / "data", "models_dir": models_dir, "sources": sample_sources(root / "sources"),
@@ -92,8 +91,7 @@ def running_app(root: Path, models_dir: Path, **overrides) -> Iterator[RunningAp
     assistant = Assistant(settings)
     assistant.ingest([settings.sources])
     app = build_app(assistant, settings)
-    app.launch(server_name=settings.host, server_port=settings.port, prevent_thread_lock=True,
-               **launch_options(settings))
+    launch(app, assistant, settings)
     try:
         yield RunningApp(f"http://127.0.0.1:{settings.port}/", assistant, settings)
     finally:

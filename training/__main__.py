@@ -21,18 +21,20 @@ from training.datasets import EVALSETS, ROOT
 
 @dataclass(frozen=True)
 class Step:
-    """One trainer: its module (run as `python -m MODULE`), the file it writes, whether it indexes corpora."""
+    """One trainer: its module (run as `python -m MODULE`), the files it writes, whether it indexes corpora."""
 
     name: str
     module: str
-    writes: str
+    writes: tuple[str, ...]
     indexes: bool = True
 
 
 STEPS = (
-    Step("token-projection", "training.token_projection", "index/token_projection.npy", indexes=False),
-    Step("ranker", "training.ranker", "assistant/ranker_weights.json"),
-    Step("answerer", "training.answerer", "assistant/answerer_weights.json"),
+    Step("token-projection", "training.token_projection", ("index/token_projection.npy",), indexes=False),
+    Step("ranker", "training.ranker", ("assistant/ranker_weights.json",)),
+    Step("answerer", "training.answerer", ("assistant/answerer_weights.json",)),
+    Step("verifier", "training.train_verifier",
+         ("assistant/verifier_weights.npy", "assistant/verifier_weights.json")),
 )
 
 
@@ -61,9 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         print(f"== {step.name}: {' '.join(command(step, args.evalsets, args.work))}", flush=True)
         if subprocess.run(command(step, args.evalsets, args.work), cwd=ROOT).returncode:
-            print(f"{step.name} failed; {step.writes} and the files after it are unchanged", file=sys.stderr)
+            print(f"{step.name} failed; {', '.join(step.writes)} and the files after them are unchanged",
+                  file=sys.stderr)
             return 1
-        print(f"== {step.name}: wrote {step.writes} in {time.perf_counter() - started:.0f} s", flush=True)
+        print(f"== {step.name}: wrote {', '.join(step.writes)} in {time.perf_counter() - started:.0f} s", flush=True)
     return 0
 
 

@@ -15,10 +15,7 @@ Even articles / the first half of each other set train; the rest is held out and
 reported figures. The weights land in assistant/answerer_weights.json.
 """
 
-import argparse
 import json
-import random
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,38 +25,26 @@ import numpy as np
 from assistant.extractive import gather_candidates, pick_sentences
 from assistant.features import QUESTION_FEATURES, SENTENCE_FEATURES, QuestionTerms, question_features, \
     sentence_features
-from assistant.pipeline import Assistant
 from assistant.scorer import WEIGHTS_FILE, LogisticScorer
-from assistant.settings import Settings
 from assistant.word_similarity import WordSimilarity
-from evals.importers.common import read_jsonl
 from evals.importers.squad import read_articles
 
-from training import datasets
+from training.probes import Probe, ask, probe_arguments, rgb_probes, squad2_probes, squad_probes
 
-TOP_K = 5
 SOURCE_SHARE = {"squad": 0.6, "rgb": 0.2, "squad2": 0.2}
 # What one extra quoted sentence must buy in answer accuracy to be worth the reader's time.
 EXTRA_SENTENCE_COST = 0.15
 
 
-@dataclass(frozen=True)
-class Probe:
-    """A question put to one corpus, with where its answer is (None when it is not there)."""
-
-    source: str
-    split: str
-    question: str
-    assistant: Assistant
-    gold_path: str | None
-    spans: tuple[tuple[int, int], ...] = ()
-    answers: tuple[str, ...] = ()
-    exclude_prefix: str | None = None
-
-    @property
-    def answerable(self) -> bool:
-        """Whether the corpus this probe asks holds the answer."""
-        return self.gold_path is not None or bool(self.answers)
+def build_example(probe: Probe, similarity: WordSimilarity) -> "Example | None":
+    """The probe asked as the product asks it, with its candidates' first-pass features; None when unusable."""
+    asked = ask(probe)
+    if asked is None:
+        return None
+    question, passages = asked.question, asked.passages
+    rows = sentence_features(question.terms, question.embedded.vector, gather_candidates(passages), similarity)
+    return Example(probe.source, probe.split, rows, np.array(asked.labels, dtype=bool), passages, question.terms,
+                   any(asked.labels))
 
 
 @dataclass
@@ -73,105 +58,6 @@ class Example:
     passages: list
     question: QuestionTerms
     answerable: bool
-
-
-def _assistant(work: Path, name: str, folder: Path) -> Assistant:
-    assistant = Assistant(Settings().replace(data_dir=work / "index", collection=name))
-    report = assistant.ingest([folder])
-    print(name, report.summary(), flush=True)
-    return assistant
-
-
-def squad_probes(path: Path, work: Path, per_article: int) -> list[Probe]:
-    """Per-article corpora; each sampled question in scope of its article, out of scope of the next."""
-    articles = read_articles(path)
-    assistants, questions = [], []
-    for a, article in enumerate(articles):
-        folder = work / "squad" / f"a{a:02d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        asked = []
-        for p, paragraph in enumerate(article["paragraphs"]):
-            (folder / f"p{p:03d}.txt").write_text(paragraph["context"])
-            for qa in paragraph["qas"]:
-                spans = tuple((x["answer_start"], x["answer_start"] + len(x["text"])) for x in qa["answers"])
-                answers = tuple(sorted({x["text"] for x in qa["answers"]}))
-                asked.append((qa["question"], f"{folder.as_posix()}/p{p:03d}.txt", spans, answers))
-        assistants.append(_assistant(work, f"squad-a{a:02d}", folder))
-        questions.append(random.Random(a).sample(asked, min(per_article, len(asked))))
-    probes = []
-    for a, asked in enumerate(questions):
-        split = "train" if a % 2 == 0 else "test"
-        other = (a + 2) % len(articles)  # same parity: out-of-scope probes stay inside their split
-        for question, gold, spans, answers in asked:
-            probes.append(Probe("squad", split, question, assistants[a], gold, spans))
-            probes.append(Probe("squad", split, question, assistants[a], None, answers=answers, exclude_prefix=gold))
-            probes.append(Probe("squad", split, question, assistants[other], None))
-    return probes
-
-
-def rgb_probes(path: Path, work: Path) -> list[Probe]:
-    """One news corpus of all snippets; each question with and without its own snippets."""
-    rows = read_jsonl(path)
-    folder = work / "rgb"
-    folder.mkdir(parents=True, exist_ok=True)
-    for row in rows:
-        for kind in ("positive", "negative"):
-            for i, text in enumerate(row[kind]):
-                (folder / f"q{row['id']:03d}_{kind[:3]}{i}.txt").write_text(text)
-    assistant = _assistant(work, "rgb", folder)
-    probes = []
-    for i, row in enumerate(rows):
-        split = "train" if i < len(rows) // 2 else "test"
-        answers = row["answer"] if isinstance(row["answer"], list) else [row["answer"]]
-        answers = [a for group in answers for a in (group if isinstance(group, list) else [group])]
-        prefix = f"{folder.as_posix()}/q{row['id']:03d}_"
-        probes.append(Probe("rgb", split, row["query"], assistant, None, answers=tuple(answers)))
-        probes.append(Probe("rgb", split, row["query"], assistant, None, answers=tuple(answers), exclude_prefix=prefix))
-    return probes
-
-
-def squad2_probes(path: Path, work: Path) -> list[Probe]:
-    """One corpus of the sample's contexts; impossible questions are unanswerable near misses."""
-    rows = read_jsonl(path)
-    folder = work / "squad2"
-    folder.mkdir(parents=True, exist_ok=True)
-    names: dict[str, str] = {}
-    for row in rows:
-        names.setdefault(row["context"], f"c{len(names):03d}.txt")
-        (folder / names[row["context"]]).write_text(row["context"])
-    assistant = _assistant(work, "squad2", folder)
-    probes = []
-    for i, row in enumerate(rows):
-        context = row["context"]
-        spans = tuple((context.find(a), context.find(a) + len(a)) for a in row["answers"] if a in context)
-        probes.append(Probe("squad2", "train" if i < len(rows) // 2 else "test", row["question"], assistant,
-                            None if row["is_impossible"] else f"{folder.as_posix()}/{names[context]}", spans))
-    return probes
-
-
-def _labels(probe: Probe, candidates: list) -> np.ndarray:
-    if not probe.answerable:
-        return np.zeros(len(candidates), dtype=bool)
-    if probe.answers:  # gold known as answer strings, not spans
-        pattern = re.compile("|".join(rf"\b{re.escape(a)}\b" for a in probe.answers), re.IGNORECASE)
-        return np.array([bool(pattern.search(c.text)) for c in candidates], dtype=bool)
-    return np.array([c.path == probe.gold_path and any(c.start <= s and e <= c.end for s, e in probe.spans)
-                     for c in candidates], dtype=bool)
-
-
-def build_example(probe: Probe, similarity: WordSimilarity) -> Example | None:
-    """Retrieve as the product does and label the candidate sentences; None when unusable."""
-    question = probe.assistant.question(probe.question)
-    passages = probe.assistant.retriever.retrieve(question, 40 if probe.exclude_prefix else TOP_K)
-    if probe.exclude_prefix:
-        passages = [p for p in passages if not p.path.startswith(probe.exclude_prefix)][:TOP_K]
-    candidates = gather_candidates(passages)
-    labels = _labels(probe, candidates)
-    if probe.answerable and not labels.any() and not probe.exclude_prefix:
-        return None  # retrieval missed the answer: neither a clean positive nor a true negative
-    return Example(probe.source, probe.split,
-                   sentence_features(question.terms, question.embedded.vector, candidates, similarity), labels,
-                   passages, question.terms, bool(labels.any()))
 
 
 def fit(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], weights: np.ndarray | None = None
@@ -255,18 +141,18 @@ def _abstention(abstain: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     return {"abstain_precision": round(hits / max(abstain.sum(), 1), 3), "abstain_recall": round(hits / max(truth.sum(), 1), 3)}
 
 
+def _first_half(number: int, total: int, _: dict) -> str:
+    return "train" if number < total // 2 else "test"
+
+
 def main() -> int:
     """Build the training data, fit both scorers, print held-out figures, write the weights."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--evalsets", type=Path, default=datasets.EVALSETS)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/footnote-train"))
-    parser.add_argument("--per-article", type=int, default=120, help="SQuAD questions sampled per article")
-    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
-    args = parser.parse_args()
+    args = probe_arguments(__doc__, Path("/tmp/footnote-train"), WEIGHTS_FILE)
 
-    probes = (squad_probes(args.evalsets / "squad-v1.1/dev-half-a.json", args.work, args.per_article)
-              + rgb_probes(args.evalsets / "rgb/en_fact.jsonl", args.work)
-              + squad2_probes(args.evalsets / "squad-v2-sample/sample-a.jsonl", args.work))
+    squad = args.evalsets / "squad-v1.1/dev-half-a.json"
+    probes = (squad_probes(squad, args.work, args.per_article, list(range(len(read_articles(squad)))))
+              + rgb_probes(args.evalsets / "rgb/en_fact.jsonl", args.work, _first_half)
+              + squad2_probes(args.evalsets / "squad-v2-sample/sample-a.jsonl", args.work, _first_half))
     similarity = WordSimilarity(args.work / "index" / "models")
     examples = [e for e in (build_example(p, similarity) for p in probes) if e is not None]
     train = [e for e in examples if e.split == "train"]

@@ -13,6 +13,7 @@ from ui.documents_tab import build_documents_tab
 from ui.evals_handlers import refresh_sets
 from ui.evals_tab import build_evals_tab
 from ui.history_handlers import ChatContext, restore
+from ui.openai_api import add_routes
 from ui.render_documents import header_html
 from ui.server import check_bind, launch_options
 from ui.suggestions import Suggestions
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
-    """The page (queue configured, index opened, answerer warmed); launch it with `launch_options(settings)`."""
+    """The page (queue configured, index opened, answerer warmed); launch it with `launch`."""
     problem = assistant.warm_up()
     if problem:
         log.warning("the assistant is not ready: %s", problem)
@@ -67,6 +68,13 @@ def _status(assistant: Assistant) -> dict | None:
         return None
 
 
+def launch(app: gr.Blocks, assistant: Assistant, settings: Settings) -> None:
+    """Start serving the page (returns at once), and the OpenAI-compatible API beside it."""
+    app.launch(server_name=settings.host, server_port=settings.port, prevent_thread_lock=True,
+               **launch_options(settings))
+    add_routes(app.server_app, assistant, settings)
+
+
 def serve(assistant: Assistant, settings: Settings) -> None:
     """Run the web chat on settings.host:settings.port until interrupted.
 
@@ -76,8 +84,7 @@ def serve(assistant: Assistant, settings: Settings) -> None:
     check_bind(settings)  # before loading anything: a refused bind should fail fast
     app = build_app(assistant, settings)
     try:
-        app.launch(server_name=settings.host, server_port=settings.port, prevent_thread_lock=True,
-                   **launch_options(settings))
+        launch(app, assistant, settings)
     except OSError as error:
         reason = "the port is in use" if "empty port" in str(error) else str(error)
         raise UsageError(f"can't listen on {settings.host}:{settings.port}: {reason}; "

@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import queue
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -10,15 +11,16 @@ from pathlib import Path
 
 import gradio as gr
 
+from assistant.generate import OnToken
 from assistant.pipeline import Assistant, QuestionError
 from index.document import Document
 from index.model_files import ModelError
 
-from ui.conversation import Turn, citation, passage, sentences
+from ui.conversation import Turn, citation, passage
 from ui.export import to_markdown, write_export
 from ui.history_handlers import ChatContext, keep, owner
 from ui.pdf_page import PageUnavailable, RenderedPage, render_page
-from ui.render_chat import conversation_html, pending_html, turn_html
+from ui.render_chat import answer_sentences, conversation_html, draft_html, pending_html, turn_html
 from ui.render_history import history_html
 from ui.render_source import Span, document_html, missing_html, page_html, source_html
 
@@ -28,19 +30,21 @@ STREAM_PAUSE_S = 0.05
 # The "answering…" frame shows only when an answer takes longer than this: the usual 20 ms answer
 # then arrives in one update instead of flashing a placeholder and costing a round trip first.
 PENDING_AFTER_S = 0.15
+# How often the page shows what the model has written so far (generate mode).
+DRAFT_EVERY_S = 0.1
 # What the source panel can show: the span in context (a PDF's rendered page), its text, another page, the whole text.
 VIEWS = ("source", "text", "page", "document")
 _ANSWERING = ThreadPoolExecutor(max_workers=8, thread_name_prefix="footnote-answer")
 
 
 def ask_checked(assistant: Assistant, question: str, turns: list[Turn], top_k: float | None,
-                max_sentences: float | None) -> Turn:
+                max_sentences: float | None, mode: str | None = None, on_token: OnToken | None = None) -> Turn:
     """Answer JSON for the next turn; gr.Error with a one-line reason when it can't be answered.
 
     Gradio renders error messages as HTML, so they are escaped like everything else.
     """
     try:
-        answer = assistant.ask(question, turns, _int(top_k), _int(max_sentences))
+        answer = assistant.ask(question, turns, _int(top_k), _int(max_sentences), mode, on_token)
     except QuestionError as error:
         raise gr.Error(escape(f"Cannot ask that: {error}.", quote=False), print_exception=False) from error
     except ModelError as error:  # the installation, not the question: say which file
@@ -54,8 +58,10 @@ def ask_checked(assistant: Assistant, question: str, turns: list[Turn], top_k: f
 
 
 def respond(assistant: Assistant, context: ChatContext, question: str, turns: list[Turn] | None,
-            conversation: str | None, top_k: float, max_sentences: float, request: gr.Request) -> Iterator[tuple]:
-    """Stream one answer into the conversation (question, then sentence by sentence, then sources) and keep it.
+            conversation: str | None, top_k: float, max_sentences: float, request: gr.Request,
+            mode: str = "quote") -> Iterator[tuple]:
+    """Stream one answer into the conversation (question, then sentence by sentence, then sources) and keep it;
+    in generate mode the model's text streams first, then its checked sentences replace it.
 
     Outputs: conversation HTML, session turns, question box, export file, conversation id, title, history
     list, delete button.
@@ -68,18 +74,27 @@ def respond(assistant: Assistant, context: ChatContext, question: str, turns: li
         yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), *later
         return
     index = len(turns)
-    answering = _ANSWERING.submit(ask_checked, assistant, question, turns, top_k, max_sentences)
+    written: queue.SimpleQueue[str] = queue.SimpleQueue()
+    answering = _ANSWERING.submit(ask_checked, assistant, question, turns, top_k, max_sentences, mode,
+                                  written.put if mode == "generate" else None)
     box = ""  # the question box empties with the first update, whichever it is
     if not wait([answering], PENDING_AFTER_S).done:
         yield conversation_html(done + [pending_html(index, question, assistant.indexing)]), turns, box, gr.skip(), *later
         box = gr.skip()
+    draft = ""
+    while not wait([answering], DRAFT_EVERY_S).done:
+        more = _drained(written)
+        if more:
+            draft += more
+            yield conversation_html(done + [draft_html(index, question, draft)]), gr.skip(), box, gr.skip(), *later
+            box = gr.skip()
     try:
         answer = with_titles(assistant, answering.result())
     except gr.Error as error:
         gr.Warning(error.message)
         yield conversation_html(done), turns, question, gr.skip(), *later
         return
-    for shown in range(1, len(sentences(answer["answer"]))):
+    for shown in range(1, len(answer_sentences(index, answer))):
         yield conversation_html(done + [turn_html(index, answer, shown)]), gr.skip(), box, gr.skip(), *later
         box = gr.skip()
         time.sleep(STREAM_PAUSE_S)
@@ -91,10 +106,10 @@ def respond(assistant: Assistant, context: ChatContext, question: str, turns: li
 
 
 def api_ask(assistant: Assistant, question: str, turns: list[Turn] | None, top_k: float,
-            max_sentences: float) -> tuple[dict, list[Turn]]:
+            max_sentences: float, mode: str = "quote") -> tuple[dict, list[Turn]]:
     """/ask: the Answer JSON; earlier answers of the same client session resolve follow-ups."""
     turns = list(turns or [])
-    answer = ask_checked(assistant, (question or "").strip(), turns, top_k, max_sentences)
+    answer = ask_checked(assistant, (question or "").strip(), turns, top_k, max_sentences, mode)
     return answer, turns + [answer]
 
 
@@ -169,6 +184,14 @@ def _span(turns: list[Turn], kind: str, turn: int, ref: int) -> Span | None:
 
 def _export_button(turns: list[Turn]) -> gr.DownloadButton:
     return gr.DownloadButton(value=write_export(turns), interactive=bool(turns))
+
+
+def _drained(pieces: queue.SimpleQueue) -> str:
+    """Everything the model wrote since the last look."""
+    text = []
+    while not pieces.empty():
+        text.append(pieces.get_nowait())
+    return "".join(text)
 
 
 def _int(value: float | None) -> int | None:

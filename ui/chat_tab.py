@@ -20,6 +20,7 @@ SCRIPTS = Path(__file__).with_name("assets")
 ASK_CONCURRENCY = 4
 MAX_TOP_K = 20
 MAX_SENTENCES = 5
+MODES = [("Quote the documents", "quote"), ("Generate, checked against them", "generate")]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ def build_chat_tab(assistant: Assistant, context: history.ChatContext) -> ChatPa
                                    elem_id="fn-chat-title", max_length=200)
                 delete = gr.Button("Delete", size="sm", variant="secondary", scale=1, min_width=80,
                                    elem_id="fn-delete-chat", interactive=False)
+            # Only with a model configured: quotes, or the model's answer checked sentence by sentence.
+            mode = gr.Radio(MODES, value=settings.answer_mode if settings.llm_url else "quote", show_label=False,
+                            visible=bool(settings.llm_url), elem_id="fn-mode", container=False)
             with gr.Group(visible=False, elem_id="fn-delete-confirm") as confirm:
                 gr.HTML('<p class="fn-confirm">Delete this conversation and its answers? This can’t be undone.</p>')
                 with gr.Row():
@@ -87,13 +91,14 @@ def build_chat_tab(assistant: Assistant, context: history.ChatContext) -> ChatPa
     parts = ChatParts(conversation, turns, export, conversation_id, title, history_list, panel, delete, context)
 
     # Plain functions, not partials: Gradio finds the EventData and Request parameters through type hints.
-    def respond(text: str, conversation_turns: list, kept: str, passages: float, length: float,
+    def respond(text: str, conversation_turns: list, kept: str, passages: float, length: float, answer_mode: str,
                 request: gr.Request):
-        yield from handlers.respond(assistant, context, text, conversation_turns, kept, passages, length, request)
+        yield from handlers.respond(assistant, context, text, conversation_turns, kept, passages, length, request,
+                                    answer_mode)
 
     # "always_last": a question sent while the previous answer is still finishing runs right after it;
     # Gradio's default ("once") would drop it without a word.
-    gr.on([question.submit, ask.click], respond, [question, turns, conversation_id, top_k, max_sentences],
+    gr.on([question.submit, ask.click], respond, [question, turns, conversation_id, top_k, max_sentences, mode],
           [conversation, turns, question, export, conversation_id, title, history_list, delete],
           api_visibility="private", concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY,
           show_progress="hidden", trigger_mode="always_last")
@@ -136,7 +141,7 @@ def build_chat_tab(assistant: Assistant, context: history.ChatContext) -> ChatPa
     save.click(partial(evals_handlers.save, settings), [turns, save_turn, answers, target], [saved[1], save_form],
                api_visibility="private", show_progress="hidden")
     tune.expand(None, None, None, js=_reveal("#fn-settings"))
-    _api(assistant, turns, top_k, max_sentences)
+    _api(assistant, turns, top_k, max_sentences, mode)
     return parts
 
 
@@ -158,7 +163,7 @@ def _save_form(assistant: Assistant) -> tuple:
     return form, save_turn, (answers, target, save), (saving, notice)
 
 
-def _api(assistant: Assistant, turns: gr.State, top_k: gr.Slider, max_sentences: gr.Slider) -> None:
+def _api(assistant: Assistant, turns: gr.State, top_k: gr.Slider, max_sentences: gr.Slider, mode: gr.Radio) -> None:
     """Stable endpoints for gradio_client, sharing the session's conversation with the page."""
     with gr.Group(visible=False):
         api_question = gr.Textbox(label="question")
@@ -166,11 +171,11 @@ def _api(assistant: Assistant, turns: gr.State, top_k: gr.Slider, max_sentences:
         api_markdown = gr.Textbox(label="markdown")
         api_export, api_reset = gr.Button("export"), gr.Button("reset")
 
-    def ask(question: str, conversation: list, top_k: float, max_sentences: float) -> tuple[dict, list]:
+    def ask(question: str, conversation: list, top_k: float, max_sentences: float, answer_mode: str) -> tuple[dict, list]:
         """The Answer JSON (docs/how-it-works.md); earlier questions of this client session resolve follow-ups."""
-        return handlers.api_ask(assistant, question, conversation, top_k, max_sentences)
+        return handlers.api_ask(assistant, question, conversation, top_k, max_sentences, answer_mode)
 
-    api_question.submit(ask, [api_question, turns, top_k, max_sentences], [api_answer, turns], api_name="ask",
+    api_question.submit(ask, [api_question, turns, top_k, max_sentences, mode], [api_answer, turns], api_name="ask",
                         concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY)
     api_export.click(handlers.export_markdown, [turns], [api_markdown], api_name="export_markdown")
     api_reset.click(lambda: [], None, [turns], api_name="new_chat", api_description="Forget this session's questions.")

@@ -6,6 +6,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant.generate import marked_text
+
 from ui.conversation import Turn
 
 # Characters that would turn quoted document text into Markdown links, images, HTML or emphasis.
@@ -41,15 +43,21 @@ def copy_text(turn: Turn) -> str:
     """An answer as plain text, its [n] markers resolved as footnotes: what *Copy* puts on the clipboard."""
     notes = [f"[{c['n']}] {', '.join(part for part in (c.get('title'), c['path'], c.get('location')) if part)}: "
              f"“{c['quote']}”" for c in turn["citations"]]
-    return "\n".join([turn["answer"], "", *notes]) if notes else turn["answer"]
+    text = answer_text(turn)
+    return "\n".join([text, "", *notes]) if notes else text
+
+
+def answer_text(turn: Turn) -> str:
+    """The answer as text; a generated one with each sentence the documents don't support marked so."""
+    return marked_text(turn["sentences"]) if turn.get("mode") == "generate" else turn["answer"]
 
 
 def _answer(turn: Turn) -> list[str]:
     numbers = {c["n"] for c in turn["citations"]}
     # Escape everything, then give back the [n] markers that are real citations.
     text = re.sub(r"\\\[(\d+)\\\]", lambda m: f"[{m[1]}]" if int(m[1]) in numbers else m[0],
-                  escape_markdown(turn["answer"]))
-    lines = [text, "", "**Sources**", ""]
+                  escape_markdown(answer_text(turn)))
+    lines = [text, ""] + ([escape_markdown(turn["note"]), ""] if turn.get("note") else []) + ["**Sources**", ""]
     for c in turn["citations"]:
         where = ", ".join(part for part in (c.get("location", ""), f"characters {c['start']}–{c['end']}") if part)
         lines += [f"{c['n']}. {code_span(c['path'])} ({where})", "", *[f"   > {escape_markdown(line)}"

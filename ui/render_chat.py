@@ -11,6 +11,7 @@ _MARKER = re.compile(r"\[(\d+)\]")
 CONSIDERED_SHOWN = 3
 SNIPPET_CHARS = 240
 HOVER_QUOTE_CHARS = 280
+UNSUPPORTED = "not found in the documents"
 
 
 def conversation_html(blocks: list[str], suggestions: list[str] = ()) -> str:
@@ -44,16 +45,35 @@ def turn_html(index: int, turn: Turn, shown: int | None = None) -> str:
     if turn["abstained"]:
         body = _abstention(index, turn)
     else:
-        parts = sentences(turn["answer"])
+        parts = answer_sentences(index, turn)
         streaming = shown is not None and shown < len(parts)
-        text = " ".join(_with_markers(index, part, turn["citations"]) for part in parts[:shown])
         caret = '<span class="fn-caret" aria-hidden="true"></span>' if streaming else ""
+        note = f'<p class="fn-note">{escape(turn["note"])}</p>' if turn.get("note") and not streaming else ""
         tail = "" if streaming else _sources(index, turn)
         state = " fn-streaming" if streaming else ""
-        body = (f'<div class="fn-answer{state}" aria-live="polite"><p class="fn-answer-text">{text}{caret}</p>'
-                f"{tail}</div>")
+        body = (f'<div class="fn-answer{state}" aria-live="polite"><p class="fn-answer-text">'
+                f'{" ".join(parts[:shown])}{caret}</p>{note}{tail}</div>')
     return (f'<article class="fn-turn" data-turn="{index}">{_question(turn["question"], turn.get("interpreted", ""))}'
             f"{body}</article>")
+
+
+def answer_sentences(index: int, turn: Turn) -> list[str]:
+    """The answer's sentences as HTML, the units it streams in; a generated sentence the documents don't
+    support is marked, and says so on hover."""
+    if turn.get("mode") != "generate":
+        return [_with_markers(index, part, turn["citations"]) for part in sentences(turn["answer"])]
+    return [_with_markers(index, s["text"] + "".join(f" [{n}]" for n in s["citations"]), turn["citations"])
+            if s["supported"] else
+            f'<span class="fn-unsupported" tabindex="0" title="{UNSUPPORTED}" aria-label="{UNSUPPORTED}: '
+            f'{escape(s["text"])}">{escape(s["text"])}</span>' for s in turn["sentences"]]
+
+
+def draft_html(index: int, question: str, text: str, interpreted: str = "") -> str:
+    """A generated answer as the model writes it, before its sentences are checked."""
+    return (f'<article class="fn-turn" data-turn="{index}">{_question(question, interpreted)}'
+            f'<div class="fn-answer fn-streaming fn-draft" aria-busy="true"><p class="fn-answer-text">{escape(text)}'
+            '<span class="fn-caret" aria-hidden="true"></span></p><p class="fn-meta">The model is writing; each '
+            "sentence is checked against the documents when it is done.</p></div></article>")
 
 
 def _question(text: str, interpreted: str = "") -> str:
@@ -125,12 +145,15 @@ def _scores(turn: Turn) -> str:
     rows = "".join(
         f'<tr><td>[{c["n"]}]</td><td>{c["score"]:.2f}</td><td>{_passage_rank(turn, c)} of {read}</td>'
         f'<td class="fn-path">{escape(c["path"])}</td></tr>' for c in turn["citations"])
+    generated = turn.get("mode") == "generate"
+    label = "Support" if generated else "Sentence score"
+    meaning = ("how strongly the quoted sentence supports the model's sentence it backs" if generated else
+               "how likely the answerer judged the sentence to answer the question")
     return ('<details class="fn-scores"><summary>Scores</summary><table><thead><tr><th>Citation</th>'
-            "<th>Sentence score</th><th>Passage rank</th><th>Document</th></tr></thead>"
+            f"<th>{label}</th><th>Passage rank</th><th>Document</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
-            '<p class="fn-meta">Sentence score: how likely the answerer judged the sentence to answer the question '
-            "(0 to 1). Passage rank: where the passage holding it came among those retrieval read, best first.</p>"
-            f"{_meta(turn)}</details>")
+            f'<p class="fn-meta">{label}: {meaning} (0 to 1). Passage rank: where the passage holding it came among '
+            f"those retrieval read, best first.</p>{_meta(turn)}</details>")
 
 
 def _passage_rank(turn: Turn, citation: dict) -> str:

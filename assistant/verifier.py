@@ -1,0 +1,170 @@
+"""The verifier: reads a question (or a claim) together with a sentence and says whether the sentence answers (supports) it.
+
+A cross-encoder trained here from all-MiniLM-L6-v2 (`python -m training.train_verifier`). The shipped
+weights (verifier_weights.npy) are checked against the sha256 in verifier_weights.json, built
+once into an int8 ONNX graph in the models folder, and run by ONNX Runtime like the embedder.
+"""
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.batch_pool import BatchPool
+from index.model_files import file_sha256, packaged_model_dir, verify_model_dir
+from index.onnx_export import EXPORT_LOCK, INPUTS, export_graph, is_intact, quantize
+from index.writer_lock import WriterLock
+
+WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.npy")
+MANIFEST_FILE = Path(__file__).with_name("verifier_weights.json")
+MAX_TOKENS = 160  # a question, one sentence and its context; the context is cut first
+QUERY_CHARS = 300
+CONTEXT_CHARS = 240  # of the title and the sentence before: who "he" is, what "it" was
+BATCH = 16
+
+
+class VerifierError(Exception):
+    """The verifier's weights are missing or not the ones recorded for them."""
+
+
+def question_text(question: str) -> str:
+    """How the verifier reads a question (its first QUERY_CHARS characters: the sentence must fit beside it)."""
+    return "question: " + " ".join(question.split())[:QUERY_CHARS]
+
+
+def claim_text(claim: str) -> str:
+    """How the verifier reads a claim (a sentence of a generated answer)."""
+    return "claim: " + " ".join(claim.split())[:QUERY_CHARS]
+
+
+def context_text(title: str, previous: str) -> str:
+    """The context a sentence is read in: its document's title and the sentence before it."""
+    return f"{title}. {previous}".strip(". ") if title else previous
+
+
+def passage_text(sentence: str, context: str = "") -> str:
+    """How the verifier reads a sentence: the sentence, then what comes before it (its document's
+    title and previous sentence), which explains its pronouns and its subject."""
+    context = " ".join(context.split())[-CONTEXT_CHARS:]
+    return f"{' '.join(sentence.split())} [SEP] {context}" if context else " ".join(sentence.split())
+
+
+class Verifier:
+    """Probabilities that sentences answer a question, or support a claim.
+
+    >>> verifier = Verifier(Path(".footnote/models"))
+    >>> verifier.answers("How many operatives were expelled?", ["The expulsion of 37 operatives …", "He was sought …"])
+    array([0.96…, 0.01…])
+    """
+
+    def __init__(self, models_dir: Path, threads: int = 0) -> None:
+        self.models_dir = models_dir
+        self._pool = BatchPool(threads, "verify")
+        self._session = None
+        self._tokenizer = _load_tokenizer()
+        self._loading = threading.Lock()
+
+    def answers(self, question: str, sentences: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
+        """Per sentence, the probability that it answers the question (`contexts`: what precedes each)."""
+        return _sigmoid(self.logits(question_text(question), sentences, contexts))
+
+    def supports(self, claim: str, sentences: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
+        """Per sentence, the probability that it supports the claim."""
+        return _sigmoid(self.logits(claim_text(claim), sentences, contexts))
+
+    def logits(self, query: str, sentences: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
+        """Raw scores of (query, sentence) pairs, the query already in question_text/claim_text form."""
+        scores = np.zeros(len(sentences), dtype=np.float32)
+        if not len(sentences):
+            return scores
+        passages = [passage_text(s, c) for s, c in zip(sentences, contexts or [""] * len(sentences))]
+        encodings = self._tokenizer.encode_batch([(query, p) for p in passages])
+        order = sorted(range(len(sentences)), key=lambda i: len(encodings[i].ids))
+        session = self.session
+        # Pairs of similar length batched together, the batches run side by side on the cores: a
+        # question's few pairs are answered in the time of half of them.
+        size = min(BATCH, -(-len(order) // self._pool.workers))
+        batches = [order[first:first + size] for first in range(0, len(order), size)]
+
+        def run(rows: list[int]) -> np.ndarray:
+            return session.run(None, _feed([encodings[i] for i in rows]))[0]
+
+        for rows, logits in zip(batches, self._pool.map(run, batches)):
+            scores[rows] = logits
+        return scores
+
+    @property
+    def session(self):
+        """The ONNX Runtime session, built from the shipped weights on first use."""
+        with self._loading:
+            if self._session is None:
+                import onnxruntime
+
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = 1  # parallel across batches (BatchPool), not inside one
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3
+                self._session = onnxruntime.InferenceSession(str(onnx_path(self.models_dir)), options,
+                                                             providers=["CPUExecutionProvider"])
+        return self._session
+
+
+def manifest() -> dict:
+    """What verifier_weights.json records: the weights' sha256 and layout, the network's depth, how they were trained."""
+    if not (MANIFEST_FILE.is_file() and WEIGHTS_FILE.is_file()):
+        raise VerifierError(f"the verifier's weights are missing ({WEIGHTS_FILE.name}); "
+                            "reinstall Footnote or rebuild them with `python -m training.train_verifier`")
+    return json.loads(MANIFEST_FILE.read_text())
+
+
+def onnx_path(models_dir: Path) -> Path:
+    """The int8 ONNX graph of the shipped weights, built (once) after checking their sha256."""
+    recorded = manifest()
+    target = models_dir / f"footnote-verifier-{recorded['sha256'][:12]}-int8.onnx"
+    if is_intact(target):
+        return target
+    if file_sha256(WEIGHTS_FILE) != recorded["sha256"]:
+        raise VerifierError(f"refusing {WEIGHTS_FILE}: its sha256 is not the one recorded in {MANIFEST_FILE.name}")
+    models_dir.mkdir(parents=True, exist_ok=True)
+    fp32 = target.with_name(target.name.replace("-int8", "-fp32"))
+    with WriterLock(models_dir, EXPORT_LOCK).held():  # processes started together must not build it twice
+        if not is_intact(target):
+            export_graph(_loaded_net(recorded), fp32, "logits", {0: "batch"})
+            quantize(fp32, target)
+            fp32.unlink()
+            fp32.with_suffix(".sha256.json").unlink()
+    return target
+
+
+def _loaded_net(recorded: dict):
+    """The torch network with the shipped weights, in eager attention (the form ONNX fuses)."""
+    from assistant.verifier_net import VerifierNet, load_packed, unpack
+
+    return unpack(VerifierNet(recorded["layers"], attention="eager"), load_packed(WEIGHTS_FILE, recorded["layout"])).eval()
+
+
+def _load_tokenizer():
+    from tokenizers import Tokenizer
+
+    model_dir = packaged_model_dir()
+    verify_model_dir(model_dir, ("tokenizer.json",))
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+    return tokenizer
+
+
+def _feed(encodings: list) -> dict[str, np.ndarray]:
+    width = max(len(e.ids) for e in encodings)
+    arrays = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in INPUTS}
+    for row, e in enumerate(encodings):
+        arrays["input_ids"][row, :len(e.ids)] = e.ids
+        arrays["attention_mask"][row, :len(e.ids)] = 1
+        arrays["token_type_ids"][row, :len(e.ids)] = e.type_ids
+    return arrays
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-logits))
