@@ -1,10 +1,14 @@
 """The Answer contract (docs/how-it-works.md): answer text with [n] markers and the exact spans they cite."""
 
+import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 ABSTAIN_TEXT = "The documents don't answer this."
+NOT_FOUND = "not found in the documents"  # what a generated sentence no source sentence supports is marked with
+_MARKER = re.compile(r"\s*\[\d+\]")
 
 
 @dataclass(frozen=True)
@@ -101,5 +105,24 @@ def quoting(question: str, quotes: list[Quote], passages: list[Passage], confide
     """An Answer made of the quotes in document order, each followed by its marker [n]."""
     ordered = sorted(quotes, key=lambda q: (q.path, q.start))
     citations = [Citation(n, q.path, q.start, q.end, q.text, q.score, q.location) for n, q in enumerate(ordered, 1)]
-    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    text = " ".join(cited(c.quote, [c.n]) for c in citations)
     return Answer(question, text, False, citations, passages, confidence=confidence, note=note)
+
+
+def cited(sentence: str, numbers: Sequence[int]) -> str:
+    """A sentence followed by its citation markers: "… [1] [2]"."""
+    return sentence + "".join(f" [{n}]" for n in numbers)
+
+
+def strip_markers(answer: str) -> str:
+    """The answer's own words: citation markers like " [1]" removed."""
+    return _MARKER.sub("", answer).strip()
+
+
+def marked_text(mode: str, answer: str, sentences: Sequence[dict]) -> str:
+    """An answer for plain text (terminal, clipboard, Markdown, a chat client): a quote answer as it is; a
+    generated one from its checked sentences, each the documents don't support followed by "(not found…)"."""
+    if mode != "generate":
+        return answer
+    return " ".join(cited(s["text"], s["citations"]) + ("" if s["supported"] else f" ({NOT_FOUND})")
+                    for s in sentences)

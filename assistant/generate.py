@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from assistant.answer import Answer, Citation, Passage
+from assistant.answer import Answer, Citation, Passage, cited
 from assistant.extractive import gather_candidates
 from assistant.features import Candidate
 from assistant.llm import ChatModel, LLMError, Message
@@ -18,7 +18,6 @@ _MARKERS = re.compile(r"\s*(?:\[\s*\d+(?:\s*,\s*\d+)*\s*\])+")
 _NUMBERS = re.compile(r"\d+")
 # A marker followed by a capital ends a sentence even where the splitter sees an abbreviation ("the U.S. [2] It…").
 _AFTER_MARKER = re.compile(r"(?<=\])\s+(?=[A-Z])")
-UNSUPPORTED = " (not found in the documents)"
 PASSAGE_CHARS = 1000  # of each passage in the prompt (a chunk is ~900): five fit a 2,048-token context with the answer
 MAX_TOKENS = 300  # four short sentences need ~120; a model that rambles is cut off here
 SPANS_PER_SENTENCE = 2  # a sentence may need two source sentences together; more is noise
@@ -167,13 +166,7 @@ def split_answer(text: str) -> list[tuple[str, tuple[int, ...]]]:
 
 def render(sentences: list[CheckedSentence]) -> str:
     """The answer text: each supported sentence followed by its citations' markers; unsupported ones bare."""
-    return " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences)
-
-
-def marked_text(sentences: list[dict]) -> str:
-    """A generated answer for plain text (terminal, clipboard, Markdown): each unsupported sentence says so."""
-    return " ".join(s["text"] + "".join(f" [{n}]" for n in s["citations"]) + ("" if s["supported"] else UNSUPPORTED)
-                    for s in sentences)
+    return " ".join(cited(s.text, s.citations) for s in sentences)
 
 
 def fallback(quoted: Answer, reason: str) -> Answer:

@@ -2,9 +2,9 @@
 out; the rule-based reader answers whenever the model fails or its rewrite doesn't look like the question."""
 
 import logging
-import re
 from collections.abc import Sequence
 
+from assistant.answer import strip_markers
 from assistant.followup import Exchange, FollowUpReader, Interpretation, not_again
 from assistant.llm import ChatModel, LLMError
 from assistant.terms import content_terms
@@ -56,7 +56,7 @@ def rewrite_prompt(question: str, history: Sequence[Exchange]) -> list[dict[str,
     for exchange in list(history)[-REACH:]:
         turns.append(f"Previous question: {exchange.read_as}")
         if exchange.answer:
-            answer = " ".join(re.sub(r"\s*\[\d+\]", "", exchange.answer).split())
+            answer = " ".join(strip_markers(exchange.answer).split())
             turns.append(f"Previous answer: {answer[:ANSWER_CHARS]}")
     conversation = "\n".join(turns)
     return [{"role": "system", "content": SYSTEM}, *EXAMPLE,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.batch_pool import BatchPool
+from index.batch_pool import BatchPool, one_core_session
 from index.model_files import file_sha256, packaged_model_dir, verify_model_dir
 from index.onnx_export import EXPORT_LOCK, INPUTS, export_graph, is_intact, quantize
 from index.writer_lock import WriterLock
@@ -100,14 +100,7 @@ class Verifier:
         """The ONNX Runtime session, built from the shipped weights on first use."""
         with self._loading:
             if self._session is None:
-                import onnxruntime
-
-                options = onnxruntime.SessionOptions()
-                options.intra_op_num_threads = 1  # parallel across batches (BatchPool), not inside one
-                options.inter_op_num_threads = 1
-                options.log_severity_level = 3
-                self._session = onnxruntime.InferenceSession(str(onnx_path(self.models_dir)), options,
-                                                             providers=["CPUExecutionProvider"])
+                self._session = one_core_session(onnx_path(self.models_dir))
         return self._session
 
 

@@ -4,9 +4,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from assistant.answer import strip_markers
+
 from evals.docids import doc_id
 from evals.evalset import Groups
-from evals.normalize import contains, strip_markers, token_f1, tokens
+from evals.normalize import contains, token_f1, tokens
 
 Span = tuple[str, int, int]  # (path, start, end): a character range of one indexed document
 HIT_KS = (1, 5, 10)

@@ -7,7 +7,6 @@ from collections import Counter
 # Thousands separators between digit groups ("250,000", "250 000" with a no-break space) vanish so
 # "250,000" and "250000" compare equal; a plain space is left alone ("in 2019 500 people").
 _THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f\u2009](?=\d{3}(?!\d))")
-_CITATION_MARKER = re.compile(r"\s*\[\d+\]")
 # SQuAD's convention: articles carry no answer and differ freely between gold and prediction.
 _ARTICLES = frozenset({"a", "an", "the"})
 
@@ -38,8 +37,3 @@ def token_f1(text: str, gold: str) -> float:
         return 0.0
     precision, recall = common / len(predicted), common / len(expected)
     return 2 * precision * recall / (precision + recall)
-
-
-def strip_markers(answer: str) -> str:
-    """The answer's own words: citation markers like " [1]" removed."""
-    return _CITATION_MARKER.sub("", answer).strip()

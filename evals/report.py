@@ -4,8 +4,9 @@ from collections import defaultdict
 from html import escape
 from pathlib import Path
 
+from assistant.answer import NOT_FOUND, cited, strip_markers
+
 from evals.metrics import DESCRIPTIONS, METRICS, RANKING_DEPTH
-from evals.normalize import strip_markers
 from evals.runs import REPORT, Run, failing_first
 from evals.svg import bar_chart
 
@@ -142,8 +143,8 @@ def _answer(answer: dict) -> str:
 
 def _generated(sentences: list[dict]) -> str:
     """A generated answer's sentences, each with its citations; those the documents don't support in red."""
-    return " ".join(f"{escape(s['text'])}{''.join(f' [{n}]' for n in s['citations'])}" if s["supported"] else
-                    f"<span class=unsupported title='not found in the documents'>{escape(s['text'])}</span>"
+    return " ".join(escape(cited(s["text"], s["citations"])) if s["supported"] else
+                    f"<span class=unsupported title='{NOT_FOUND}'>{escape(s['text'])}</span>"
                     for s in sentences)
 
 

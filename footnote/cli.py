@@ -9,7 +9,7 @@ from pathlib import Path
 
 from index.vector_store import StoreUnavailable
 
-from assistant.answer import Answer
+from assistant.answer import Answer, marked_text
 from assistant.settings import Settings, UsageError, env_name
 
 USER_ERROR, INTERNAL_ERROR = 2, 1
@@ -247,9 +247,7 @@ def run_prune(args: argparse.Namespace, settings: Settings) -> int:
 def format_answer(answer: Answer) -> str:
     """The answer, then one line per citation: [n] path:line "quote". A generated sentence the documents don't
     support is followed by "(not found in the documents)"."""
-    from assistant.generate import marked_text
-
-    text = marked_text(answer.sentences) if answer.mode == "generate" else answer.answer
+    text = marked_text(answer.mode, answer.answer, answer.sentences)
     lines = [text] + ([f"  (interpreted as: {answer.interpreted})"] if answer.interpreted else [])
     for c in answer.citations:
         where = f"{c.path}:{c.location.split()[-1]}" if c.location.startswith("line") else f"{c.path} ({c.location})"

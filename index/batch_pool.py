@@ -4,6 +4,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 
 class BatchPool:
@@ -31,3 +32,14 @@ class BatchPool:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix=self.name)
         return self._executor.map(function, batches)
+
+
+def one_core_session(model: Path):
+    """An ONNX Runtime session that runs a batch on one core: the pool runs batches side by side instead."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])

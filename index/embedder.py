@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from index import token_vectors
-from index.batch_pool import BatchPool
+from index.batch_pool import BatchPool, one_core_session
 from index.model_files import MAX_TOKENS, packaged_model_dir
 from index.vectors import unit
 
@@ -211,17 +211,9 @@ def _pieces_in(offsets: list[tuple[int, int]], spans: Sequence[tuple[int, int]])
 
 
 def _onnx_runner(model_dir: Path, cache_dir: Path, precision: str, threads: int):
-    import onnxruntime
-
     from index.onnx_export import onnx_model_path
 
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1  # parallelism is across batches (BatchPool), not inside one
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(
-        str(onnx_model_path(model_dir, cache_dir, precision)), options, providers=["CPUExecutionProvider"]
-    )
+    session = one_core_session(onnx_model_path(model_dir, cache_dir, precision))
 
     def run(texts: list[str], encodings: list) -> np.ndarray:
         ids, mask = _padded(encodings)

@@ -6,7 +6,8 @@ import pytest
 
 from evals.metrics import Gold, answer_correct, answer_f1, auroc, citation_precision, citation_recall, evidence_rank, \
     ndcg_at, percentile, primary_score, recall_at, score_question, summarize
-from evals.normalize import contains, strip_markers, token_f1, tokens
+from assistant.answer import strip_markers
+from evals.normalize import contains, token_f1, tokens
 
 DOC = "docs/a.txt"
 EVIDENCE = (DOC, 100, 140)  # 40 characters

@@ -6,7 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.generate import marked_text
+from assistant.answer import marked_text
 
 from ui.conversation import Turn
 
@@ -49,7 +49,7 @@ def copy_text(turn: Turn) -> str:
 
 def answer_text(turn: Turn) -> str:
     """The answer as text; a generated one with each sentence the documents don't support marked so."""
-    return marked_text(turn["sentences"]) if turn.get("mode") == "generate" else turn["answer"]
+    return marked_text(turn.get("mode", "quote"), turn["answer"], turn.get("sentences", []))
 
 
 def _answer(turn: Turn) -> list[str]:

@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from assistant.answer import Answer
+from assistant.answer import Answer, marked_text
 from assistant.followup import Exchange
-from assistant.generate import marked_text
 from assistant.pipeline import Assistant, QuestionError
 from assistant.settings import Settings, UsageError
 
@@ -92,7 +91,7 @@ class Reply:
 
 def reply_text(answer: Answer) -> str:
     """What a chat client shows: the answer (a note under it), then "Sources:" with one line per citation."""
-    text = marked_text(answer.sentences) if answer.mode == "generate" else answer.answer
+    text = marked_text(answer.mode, answer.answer, answer.sentences)
     lines = [text] + ([f"({answer.note})"] if answer.note else [])
     if answer.citations:
         lines += ["", "Sources:"] + [f"[{c.n}] {c.path}{f', {c.location}' if c.location else ''}: “{c.quote}”"

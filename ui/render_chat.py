@@ -3,6 +3,8 @@
 import re
 from html import escape
 
+from assistant.answer import NOT_FOUND, cited
+
 from ui.conversation import Turn, file_name, sentences
 from ui.export import copy_text
 
@@ -11,7 +13,6 @@ _MARKER = re.compile(r"\[(\d+)\]")
 CONSIDERED_SHOWN = 3
 SNIPPET_CHARS = 240
 HOVER_QUOTE_CHARS = 280
-UNSUPPORTED = "not found in the documents"
 
 
 def conversation_html(blocks: list[str], suggestions: list[str] = ()) -> str:
@@ -62,9 +63,9 @@ def answer_sentences(index: int, turn: Turn) -> list[str]:
     support is marked, and says so on hover."""
     if turn.get("mode") != "generate":
         return [_with_markers(index, part, turn["citations"]) for part in sentences(turn["answer"])]
-    return [_with_markers(index, s["text"] + "".join(f" [{n}]" for n in s["citations"]), turn["citations"])
+    return [_with_markers(index, cited(s["text"], s["citations"]), turn["citations"])
             if s["supported"] else
-            f'<span class="fn-unsupported" tabindex="0" title="{UNSUPPORTED}" aria-label="{UNSUPPORTED}: '
+            f'<span class="fn-unsupported" tabindex="0" title="{NOT_FOUND}" aria-label="{NOT_FOUND}: '
             f'{escape(s["text"])}">{escape(s["text"])}</span>' for s in turn["sentences"]]
 
 
