@@ -201,11 +201,11 @@ class Assistant:
             raise UsageError("generate mode needs a model: set llm_url (FOOTNOTE_LLM_URL), e.g. "
                              "http://localhost:11434/v1 for Ollama")
         if self._generator is None:
-            support = VerifierSupport(Verifier(self.models_dir))
+            support, embed = VerifierSupport(Verifier(self.models_dir).loaded()), self.corpus.embedder.embed
             with self._loading:
                 if self._generator is None:
                     model = ChatModel.from_settings(self.settings)
-                    self._generator = (Generator(model, support, self._location, self.settings.strict),
+                    self._generator = (Generator(model, support, embed, self._location, self.settings.strict),
                                        ModelReader(model, self.follow_ups))
         return self._generator
 

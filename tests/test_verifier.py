@@ -63,6 +63,6 @@ def test_a_near_miss_is_not_answered_by_the_sentence_it_resembles(verifier, sent
 
 def test_support_for_a_claim_and_not_for_the_claim_with_a_number_changed(verifier, sentences) -> None:
     source = next(s for s in sentences if s.startswith("The expulsion of 37 operatives"))
-    supported, changed = verifier.supports("Mexico expelled 37 operatives to the United States.", [source]), \
-        verifier.supports("Mexico expelled 73 operatives to the United States.", [source])
-    assert supported[0] > 0.5 > changed[0]
+    supported, changed = verifier.supports(["Mexico expelled 37 operatives to the United States.",
+                                            "Mexico expelled 73 operatives to the United States."], [source, source])
+    assert supported > 0.5 > changed
