@@ -82,15 +82,17 @@ class LlamaServer:
             self.process.wait(timeout=30)
 
 
-class HoldingProxy:
+class SlowingRelay:
     """A loopback relay in front of a server that forwards its replies until the first streamed token, then
-    holds the rest; when the server dies the client's connection is closed, as a dead server's would be.
-    It makes "the server stopped mid-answer" certain: a fast model could otherwise finish first."""
+    sends each later piece `pace` seconds after it arrives, or (pace None) holds the rest; when the server
+    dies the client's connection is closed, as a dead server's would be. A fast model could otherwise finish
+    its answer before a test sees it streaming, or before the test stops the server mid-answer."""
 
     FIRST_TOKEN = re.compile(rb'"content":\s*"[^"]')
 
-    def __init__(self, upstream_port: int) -> None:
+    def __init__(self, upstream_port: int, pace: float | None = None) -> None:
         self.upstream_port = upstream_port
+        self.pace = pace
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/v1"
@@ -106,13 +108,15 @@ class HoldingProxy:
             threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
             threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
 
-    def _pump(self, source: socket.socket, target: socket.socket, holds: bool) -> None:
-        held = False
+    def _pump(self, source: socket.socket, target: socket.socket, slows: bool) -> None:
+        started = False
         try:
             while data := source.recv(65536):
-                if not held:
+                if started and self.pace is not None:
+                    time.sleep(self.pace)
+                if not started or self.pace is not None:
                     target.sendall(data)
-                held = held or (holds and bool(self.FIRST_TOKEN.search(data)))
+                started = started or (slows and bool(self.FIRST_TOKEN.search(data)))
         except OSError:
             pass
         for end in (source, target):  # shutdown, not just close: it wakes the other pump's blocked recv

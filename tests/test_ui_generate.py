@@ -5,7 +5,7 @@ server is stopped mid-answer."""
 import pytest
 from playwright.sync_api import expect
 
-from llm_server import ALIAS, HoldingProxy, LlamaServer
+from llm_server import ALIAS, LlamaServer, SlowingRelay
 from ui_browser import text_of, watched_page
 from ui_server import SAMPLE_QUESTION, running_app
 
@@ -16,9 +16,15 @@ GENERATE_TIMEOUT_MS = 180_000
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, models_dir, llm_server):
-    with running_app(tmp_path_factory.mktemp("generate"), models_dir, llm_url=llm_server.url,
-                     llm_model=ALIAS) as running:
-        yield running
+    # The model's words reach the page a few a second, as a larger model's would: the tiny one on an idle
+    # machine finishes a short answer, and it is checked, before the page could show it being written.
+    relay = SlowingRelay(llm_server.port, pace=0.2)
+    try:
+        with running_app(tmp_path_factory.mktemp("generate"), models_dir, llm_url=relay.url,
+                         llm_model=ALIAS) as running:
+            yield running
+    finally:
+        relay.close()
 
 
 def _generate_mode(page) -> None:
@@ -68,7 +74,7 @@ def test_the_model_answer_streams_then_every_sentence_is_cited_or_marked(page, a
 
 def test_a_server_stopped_mid_answer_leaves_the_quotes_and_says_why(browser, tmp_path, models_dir):
     server = LlamaServer(tmp_path / "server.log").start()
-    relay = HoldingProxy(server.port)  # the model's first words reach the page, the rest wait for the kill
+    relay = SlowingRelay(server.port)  # the model's first words reach the page, the rest wait for the kill
     try:
         with running_app(tmp_path / "app", models_dir, llm_url=relay.url, answer_mode="generate") as running, \
                 watched_page(browser, running.url) as page:
