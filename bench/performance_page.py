@@ -7,7 +7,7 @@ becomes the comparison (latest.json, from bench/run.py), `<!-- figures: web page
 answer on the web page (ui_first_answer.json, from bench/ui_first_answer.py), `<!-- figures:
 robustness -->` the long line, the .docx bomb and plain ingest speed (robustness.json, from
 bench/robustness.py), `<!-- figures: generate -->` what checking a generated answer costs (generate.json, from
-bench/generate_overhead.py) and `<!-- figures: scale -->` the costs from 1k to 100k passages (scale.json,
+bench/generate_overhead.py, beside generate-before.json when a run of an earlier version was kept) and `<!-- figures: scale -->` the costs from 1k to 100k passages (scale.json,
 from bench/scale.py, beside scale-before.json when a run of an earlier version was kept), with its
 plot written beside the page.
 """
@@ -46,7 +46,8 @@ def render(results: Path, template: Path = TEMPLATE) -> str:
     page = page.replace("<!-- figures: web page -->", web_page(_read(results / "ui_first_answer.json")))
     page = page.replace("<!-- figures: scale -->", scale_page.section(_read(results / "scale.json"),
                                                                     _read(results / "scale-before.json"), PLOT))
-    page = page.replace("<!-- figures: generate -->", generate(_read(results / "generate.json")))
+    page = page.replace("<!-- figures: generate -->", generate(_read(results / "generate.json"),
+                                                               _read(results / "generate-before.json")))
     return page.replace("<!-- figures: robustness -->", robustness(_read(results / "robustness.json")))
 
 
@@ -56,13 +57,19 @@ def scale_plot(results: Path) -> str | None:
     return scale_page.plot(scale, _read(results / "scale-before.json")) if scale else None
 
 
-def generate(figures: dict[str, Any] | None) -> str:
-    """What checking a generated answer costs beyond the model's time (generate.json)."""
+def generate(figures: dict[str, Any] | None, before: dict[str, Any] | None = None) -> str:
+    """What checking a generated answer costs beyond the model's time (generate.json), beside an earlier
+    version's run (generate-before.json) when one was kept."""
     if figures is None:
         return "No generate-mode run in `bench/results/` yet (`bench/generate_overhead.py` writes `generate.json`)."
     from generate_overhead import table
 
-    return f"{figures['model']}.\n\n{table(figures)}"
+    rounds = figures["rounds"]
+    lines = [f"{figures['model']}; run of {figures['started']}, {rounds} round{'s' * (rounds != 1)}, "
+             f"{figures['cores']} cores."]
+    if before:
+        lines.append(f"Before: {before['notes']} (run of {before['started']}).")
+    return "\n\n".join([" ".join(lines), table(figures, before)])
 
 
 def comparison(summary: dict[str, Any]) -> str:
@@ -125,12 +132,22 @@ def robustness(figures: dict[str, Any] | None) -> str:
         lines.append(f"- **A {bomb['file_kb']} KB .docx bomb** ({bomb['characters']:,} characters of text) "
                      f"**refused in {bomb['seconds']} s**, the loading process peaking at {bomb['peak_rss_mb']} MB: "
                      f"\"{bomb['message']}\".")
+    if long and bomb:
+        lines.append("- " + _targets_met({
+            "a 20 MB one-line file indexed in under a minute, questions answered meanwhile":
+                long["megabytes"] >= 20 and long["ingest_seconds"] < 60 and long["questions_meanwhile"] > 0,
+            "the .docx bomb refused within 5 s and 200 MB": bomb["seconds"] <= 5 and bomb["peak_rss_mb"] <= 200}))
     for name, run in ingest.items():
         what = "the sample article" if name == "sample" else f"{run['documents']:,} SciFact abstracts"
         what += ", loading the model included" if name == "sample" else ""
         lines.append(f"- Cold ingest of {what} ({run['chunks']:,} chunks): "
                      f"{run['seconds']} s, {run['chunks_per_second']} chunks/s.")
     return "\n".join(lines)
+
+
+def _targets_met(targets: dict[str, bool]) -> str:
+    """The robustness issue's targets, each said met or missed."""
+    return "Targets: " + "; ".join(f"{name}: {'met' if met else '**missed**'}" for name, met in targets.items()) + "."
 
 
 def _better(metric: str, mine: Any, theirs: Any) -> bool:

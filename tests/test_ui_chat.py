@@ -144,6 +144,12 @@ def test_newcomers_are_offered_questions_the_documents_answer(page, app):
     turn = page.locator("article.fn-turn[data-turn='0']")
     turn.locator(".fn-sources").wait_for(timeout=ANSWER_TIMEOUT_MS)
     assert text_of(turn.locator(".fn-question")) == questions[0]
+    # Sources by their title, and scores that say what they mean.
+    title = app.assistant.document(app.assistant.ask(questions[0]).citations[0].path).title
+    assert title and text_of(turn.locator(".fn-source .fn-file").first) == title
+    turn.locator(".fn-scores summary").click()
+    assert "Passage rank: where the passage holding it came among those retrieval read" in \
+        text_of(turn.locator(".fn-scores .fn-meta"))
 
 
 def test_copy_gives_the_answer_with_its_citations_as_footnotes_and_a_marker_has_a_hover_card(browser, app):
