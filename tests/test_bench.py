@@ -111,7 +111,7 @@ def test_a_quick_run_with_a_missed_goal_and_no_web_page_run_says_so(tmp_path):
     (tmp_path / "latest.json").write_text(json.dumps(summary))
     page = performance_page.render(tmp_path)
     assert "a quick smoke run" in page and "load average 1.50 1.20 1.00 before, 1.90 1.40 1.10 after" in page
-    assert "Goals missed in this run: SciFact nDCG@10 >= 0.75, " in page
+    assert "Goals missed in this run: SciFact nDCG@10 >= 0.75; " in page
     assert "No web page run in `bench/results/` yet" in page
 
 
