@@ -149,7 +149,7 @@ def test_newcomers_are_offered_questions_the_documents_answer(page, app):
     assert title and text_of(turn.locator(".fn-source .fn-file").first) == title
     turn.locator(".fn-scores summary").click()
     assert "Passage rank: where the passage holding it came among those retrieval read" in \
-        text_of(turn.locator(".fn-scores .fn-meta"))
+        text_of(turn.locator(".fn-scores .fn-meta").first)
 
 
 def test_copy_gives_the_answer_with_its_citations_as_footnotes_and_a_marker_has_a_hover_card(browser, app):
