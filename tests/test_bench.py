@@ -101,7 +101,7 @@ def test_the_performance_page_is_rendered_from_the_results():
     assert "| SQuAD-open hit@1 >= 0.85 | 0.852 | 0.85 | yes |" in page
     assert "**first answer 1.23 s after ready** (median of 5" in page
     assert "| verification p50 / p95, ms (goal ≤ 30 p50) | 10.5 / 304.7 | 103.6 / 1177.0 |" in page
-    assert "the .docx bomb refused within 5 s and 200 MB: **missed**" in page
+    assert "the .docx bomb refused within 5 s and 200 MB: met." in page
 
 
 def test_a_quick_run_with_a_missed_goal_and_no_web_page_run_says_so(tmp_path):
