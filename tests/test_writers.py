@@ -1,4 +1,4 @@
-"""Writers across processes: racing ingests lose nothing, a killed rebuild breaks nothing, readers never see half an index."""
+"""Writers across processes: racing ingests lose nothing, a kill -9 breaks nothing, readers never see half an index."""
 
 import os
 import random
@@ -13,6 +13,7 @@ import pytest
 from index.catalog import Catalog
 from index.embedder import Embedder
 from index.keyword_index import KeywordIndex
+from index.writer_lock import WriterLock
 
 from tests.conftest import ROOT, write_documents
 
@@ -105,6 +106,58 @@ def test_kill_9_during_keyword_rebuilds_never_breaks_ask(make_assistant, tmp_pat
         _agree(assistant)
         answer = assistant.ask(question)
         assert answer.passages and answer.timings_ms["total"] > 0
+
+
+def _change(folder: Path, chance: random.Random, start: int) -> None:
+    """Four documents added, one edited and one deleted: an ingest adds, replaces and removes."""
+    edited, deleted = chance.sample(sorted(folder.iterdir()), 2)
+    edited.write_text(edited.read_text() + f"The ferry counted {chance.randrange(10, 9999)} crates that spring.\n")
+    deleted.unlink()
+    write_documents(folder, 4, start=start)
+
+
+def _ingesting(folder: Path, env: dict, lock: WriterLock) -> subprocess.Popen:
+    """`python -m assistant ingest folder` started, returned once it holds the writer lock: before that it
+    only loads, and from then on it embeds and writes Chroma, the catalog and the keyword index."""
+    process = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(folder)], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while not lock.busy() and process.poll() is None:
+        time.sleep(0.002)
+    return process
+
+
+def test_kill_9_during_ingests_never_breaks_ask_or_the_next_ingest(make_assistant, tmp_path, models_dir):
+    folder, env, lock = tmp_path / "docs", _env(tmp_path, models_dir), WriterLock(tmp_path / "data")
+    write_documents(folder, 30)
+    make_assistant().ingest([folder])
+    chance = random.Random(18)
+    _change(folder, chance, 1000)
+    uninterrupted = _ingesting(folder, env, lock)
+    began = time.monotonic()
+    while lock.busy():
+        time.sleep(0.002)
+    session = time.monotonic() - began  # how long one write session holds the lock, uninterrupted
+    out, err = uninterrupted.communicate(timeout=300)
+    assert uninterrupted.returncode == 0, err
+    assert out.strip().splitlines()[-1] == "4 added, 1 updated, 28 unchanged, 1 removed, 0 failed"
+    writing = 0
+    for turn in range(10):
+        _change(folder, chance, 1004 + 4 * turn)
+        ingesting = _ingesting(folder, env, lock)
+        # One kill in each tenth of the session: embedding takes most of it, and the writes (Chroma, the
+        # catalog's commit, the keyword segment and its merges) come last.
+        time.sleep(session * (turn + chance.random()) / 10)
+        writing += lock.busy()
+        ingesting.kill()
+        ingesting.communicate()
+        assistant = make_assistant()
+        assert assistant.ask("How many were counted in Report 17?").passages  # before any ingest mends
+        assert assistant.ingest([folder]).failed == {}
+        _agree(assistant)
+        held = sorted(path.name for path in folder.iterdir())
+        assert sorted(Path(path).name for path in assistant.indexed_paths()) == held
+        assert assistant.status()["documents"] == len(held) and assistant.status()["problems"] == []
+    assert writing >= 7, f"only {writing} of 10 kills came while the ingest held the writer lock"
 
 
 def test_readers_never_see_half_a_rebuilt_keyword_index(make_assistant, tmp_path):
