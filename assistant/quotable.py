@@ -1,4 +1,4 @@
-"""Tells sentences from the lines around them: headings, bylines, dates and contents lines are never quoted alone."""
+"""Tells sentences from the lines around them: headings, bylines, dates, contents and page-furniture lines are never quoted alone."""
 
 import re
 
@@ -13,10 +13,14 @@ _DATE = re.compile(r"\b(1[89]|20)\d\d-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"
 _BYLINE = re.compile(r"^(by|written by|posted by|photo:|image:|source:|credit:)\s", re.IGNORECASE)
 _CONTENTS = re.compile(r"(\.{3,}|…|\s{3,})\s*\d+$|^(chapter|section|part)\s+\w+\s*$|^\d+(\.\d+)+\s+\S", re.IGNORECASE)
 _SEPARATOR = re.compile(r"\s[-–—|•·]\s")
+# A web page's calls to action around the article ("Subscribe to get the latest posts sent to your email.").
+_FURNITURE = re.compile(r"^(subscribe|sign up|follow us|click here|share this|discover more|read more|"
+                        r"advertisement|related( articles| posts)?:|continue reading|listen to this)\b", re.IGNORECASE)
 
 
 def line_kind(text: str) -> str:
-    """"sentence", or why the text is not one: "heading", "byline", "dateline", "contents" or "fragment"."""
+    """"sentence", or why the text is not one: "heading", "byline", "dateline", "contents", "furniture" (a
+    page's "Subscribe …" lines) or "fragment"."""
     text = " ".join(text.split())
     words = _WORD.findall(text)
     if len(words) < 3 and not _ENDS_SENTENCE.search(text):
@@ -25,6 +29,8 @@ def line_kind(text: str) -> str:
         return "byline"
     if _CONTENTS.search(text):
         return "contents"
+    if _FURNITURE.match(text) and len(words) <= 16:
+        return "furniture"
     ends = bool(_ENDS_SENTENCE.search(text))
     if _DATE.search(text) and len(words) <= 12 and (not ends or _SEPARATOR.search(text)):
         return "dateline"

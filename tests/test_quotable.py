@@ -1,4 +1,4 @@
-"""Headings, bylines, datelines and contents lines are told apart from sentences, which alone may be quoted."""
+"""Headings, bylines, datelines, contents and page-furniture lines are told apart from sentences, which alone may be quoted."""
 
 import pytest
 
@@ -18,16 +18,19 @@ from tests.conftest import SAMPLE_ARTICLE
     ("1.2 Background and Motivation", "contents"),
     ("NFL", "fragment"),
     ("He won.", "sentence"),
-    ("Discover more from Riviera Maya News & Events", "sentence"),
+    ("Discover more from Riviera Maya News & Events", "furniture"),
+    ("Subscribe to get the latest posts sent to your email.", "furniture"),
+    ("Subscribers to the newsletter get the latest posts.", "sentence"),
     ("The Denver Broncos defeated the Carolina Panthers 24–10 to earn their third Super Bowl title.", "sentence"),
 ])
 def test_line_kinds(line: str, kind: str) -> None:
     assert line_kind(line) == kind
 
 
-def test_the_sample_articles_headings_are_the_only_lines_not_quoted() -> None:
+def test_the_sample_articles_headings_and_calls_to_subscribe_are_the_only_lines_not_quoted() -> None:
     text = SAMPLE_ARTICLE.read_text()
     refused = [text[s:e] for s, e in split_sentences(text) if not is_quotable(text[s:e])]
     assert refused == ["Unprecedented Extraditions Mark New Phase in Bilateral Security Cooperation",
                        "High-Impact Operations Intensify", "Washington’s Perception and Diplomatic Recognition",
-                       "Future Targets: From Narcos to Accomplices"]
+                       "Future Targets: From Narcos to Accomplices", "Discover more from Riviera Maya News & Events",
+                       "Subscribe to get the latest posts sent to your email."]
