@@ -7,6 +7,7 @@ import numpy as np
 from index.corpus import Corpus
 
 from assistant.answer import ABSTAIN_TEXT, Answer, Passage, Quote, quoting
+from assistant.answer_check import AnswerCheck, Review
 from assistant.features import (QUESTION_FEATURES, SENTENCE_FEATURES, Candidate, QuestionTerms,
                                 question_features, sentence_features)
 from assistant.question import Question
@@ -31,25 +32,31 @@ class Reading:
 
 @dataclass(frozen=True)
 class Choice:
-    """The sentences picked to answer, and the confidence that the documents answer at all."""
+    """The sentences picked to answer, and the confidence that the documents answer at all; `shortlisted` are
+    the quotable sentences they were picked from (best first), with their first-pass probabilities."""
 
     candidates: list[Candidate]
     probabilities: list[float]
     answerable: float
+    shortlisted: list[Candidate]
+    shortlisted_probabilities: list[float]
 
 
 class ExtractiveAnswerer:
-    """Picks sentences verbatim, cites each by exact span, and abstains when evidence is missing.
+    """Picks sentences verbatim, cites each by exact span, and abstains when evidence is missing or `check`
+    objects to the sentences picked.
 
-    >>> answerer = ExtractiveAnswerer(corpus, WordSimilarity(models_dir), abstain_threshold=0.25, max_sentences=2)
+    >>> answerer = ExtractiveAnswerer(corpus, WordSimilarity(models_dir), abstain_threshold=0.25, max_sentences=2,
+    ...                               check=AnswerCheck(Verifier(models_dir), threshold=0.05))
     >>> question = Question.read("How many operatives were expelled to the United States?", "", corpus.embed_query)
     >>> answerer.answer(question, passages).answer
     'The expulsion of 37 operatives … [1]'
     """
 
     def __init__(self, corpus: Corpus, similarity: WordSimilarity, abstain_threshold: float,
-                 max_sentences: int) -> None:
+                 max_sentences: int, check: AnswerCheck | None = None) -> None:
         self.corpus = corpus
+        self.check = check
         self.similarity = similarity
         self.abstain_threshold = abstain_threshold
         self.max_sentences = max_sentences
@@ -85,15 +92,24 @@ class ExtractiveAnswerer:
         probabilities = reading.probabilities[reading.shortlist]
         picked = pick_sentences(probabilities, self.second_ratio, max_sentences or self.max_sentences)
         return Choice([reading.candidates[reading.shortlist[i]] for i in picked],
-                      [float(probabilities[i]) for i in picked], answerable)
+                      [float(probabilities[i]) for i in picked], answerable,
+                      [reading.candidates[i] for i in reading.shortlist], [float(p) for p in probabilities])
 
     def answer(self, question: Question, passages: list[Passage], max_sentences: int | None = None) -> Answer:
-        """An Answer quoting the chosen sentences in document order, or an abstention."""
+        """An Answer quoting the chosen sentences in document order, or an abstention; one the check objects to
+        says why, its confidence put under the threshold as far as the check found it short."""
         choice = self.choose(question, passages, max_sentences)
         if not choice.candidates or choice.answerable < self.abstain_threshold:
             return Answer(question.text, ABSTAIN_TEXT, True, passages=passages, confidence=choice.answerable)
-        quotes = [Quote(c.path, c.start, c.end, c.text, p, self._location(c))
-                  for c, p in zip(choice.candidates, choice.probabilities)]
+        review = (self.check.review(question, choice.shortlisted, choice.shortlisted_probabilities, choice.candidates,
+                                    max_sentences or self.max_sentences) if self.check else Review(choice.candidates))
+        if review.objection:
+            confidence = min(choice.answerable, self.abstain_threshold * review.objection.passed)
+            return Answer(question.text, ABSTAIN_TEXT, True, passages=passages, confidence=confidence,
+                          note=review.objection.reason)
+        first_pass = {(c.path, c.start): p for c, p in zip(choice.shortlisted, choice.shortlisted_probabilities)}
+        quotes = [Quote(c.path, c.start, c.end, c.text, first_pass[c.path, c.start], self._location(c))
+                  for c in review.chosen]
         return quoting(question.text, quotes, passages, choice.answerable)
 
     def _location(self, candidate: Candidate) -> str:

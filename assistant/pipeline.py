@@ -12,6 +12,7 @@ from index.document import Document
 from index.leftovers import Leftovers
 
 from assistant.answer import ABSTAIN_TEXT, Answer
+from assistant.answer_check import AnswerCheck
 from assistant.extractive import ExtractiveAnswerer
 from assistant.followup import Exchange, FollowUpReader, Interpretation, RuleReader
 from assistant.generate import Generator, OnToken
@@ -56,6 +57,7 @@ class Assistant:
         self._corpus: Corpus | None = None
         self._answerer: ExtractiveAnswerer | None = None
         self._term_vectors: TermVectors | None = None
+        self._verifier: Verifier | None = None
         self._loading = threading.Lock()  # first use from several threads must load things once
         self.follow_ups: FollowUpReader = RuleReader(self._title)
         self._generator: tuple[Generator, FollowUpReader] | None = None
@@ -201,7 +203,7 @@ class Assistant:
             raise UsageError("generate mode needs a model: set llm_url (FOOTNOTE_LLM_URL), e.g. "
                              "http://localhost:11434/v1 for Ollama")
         if self._generator is None:
-            support, embed = VerifierSupport(Verifier(self.models_dir).loaded()), self.corpus.embedder.embed
+            support, embed = VerifierSupport(self.verifier), self.corpus.embedder.embed
             with self._loading:
                 if self._generator is None:
                     model = ChatModel.from_settings(self.settings)
@@ -234,13 +236,22 @@ class Assistant:
         return self._term_vectors
 
     @property
+    def verifier(self) -> Verifier:
+        """The cross-encoder that checks quotes and generated sentences (its ONNX graph built on first use)."""
+        with self._loading:
+            if self._verifier is None:
+                self._verifier = Verifier(self.models_dir).loaded()
+        return self._verifier
+
+    @property
     def answerer(self) -> ExtractiveAnswerer:
         """The LLM-free answerer (loaded once)."""
-        corpus, similarity = self.corpus, self.term_vectors.similarity
+        corpus, similarity, verifier = self.corpus, self.term_vectors.similarity, self.verifier
         with self._loading:
             if self._answerer is None:
+                check = AnswerCheck(verifier, self.settings.verify_threshold)
                 self._answerer = ExtractiveAnswerer(corpus, similarity, self.settings.abstain_threshold,
-                                                    self.settings.max_sentences)
+                                                    self.settings.max_sentences, check)
         return self._answerer
 
 

@@ -42,6 +42,10 @@ class Settings:
     max_sentences: int = _setting(2, "Most sentences quoted in one answer.")
     abstain_threshold: float = _setting(0.25, "Abstain when the learned probability that the documents answer is below this "
                                         "(raise it to abstain more, at the cost of declining answerable questions).")
+    verify_threshold: float = _setting(0.05, "The verifier reads the leading sentences with the question and quotes "
+                                       "the best; decline when even that one answers with less probability than "
+                                       "this (0 = no second reading; it reads questions of at most 25 words that "
+                                       "are not yes/no questions).")
     max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
     host: str = _setting("127.0.0.1", "Address the web chat binds to.")
     port: int = _setting(7860, "Port of the web chat.")
@@ -93,6 +97,8 @@ class Settings:
             raise UsageError("keyword_weight must be between 0 and 1")
         if self.top_k < 1 or self.candidates < self.top_k or self.max_sentences < 1:
             raise UsageError("top_k and max_sentences must be at least 1, and candidates at least top_k")
+        if not 0.0 <= self.verify_threshold < 1.0:
+            raise UsageError("verify_threshold must be at least 0 and below 1")
         if self.llm_timeout <= 0:
             raise UsageError("llm_timeout must be a positive number of seconds")
 

@@ -19,16 +19,21 @@ SETS = ROOT / "evals" / "sets"
 #   Intel machine the floor was first measured on, 0.2499 (declined) on an AMD EPYC, whose int8
 #   kernels round differently; the floor counts it as missed. "Who is the U.S. ambassador mentioned in the article?" is a
 #   coin toss: it quotes a "U.S. authorities" sentence or the ambassador's, whose confidences differ
-#   by 0.0003, and a refit of the ranker can flip it (this test's index quotes the wrong one).
+#   by 0.0003; the verifier's second reading (assistant/answer_check.py) now quotes the ambassador's.
+#   With that reading: 37 of 40 and 5 of 6 ("Which airline carried the detainees?" declines), and
+#   "Whose aircraft transported the detainees?" is lost (the verifier reads its sentence at 0.03).
+# - sample-hard.jsonl, written before the verifier was tuned (document-level, counting and near-miss
+#   questions): 9 of 10 answerable, 5 of 8 unanswerable decline (2 of 8 before the verifier's reading).
 @pytest.mark.parametrize("name, answered_floor, abstained_floor", [
     ("sample.jsonl", 25, 4),
-    ("sample-unseen.jsonl", 36, 4),
+    ("sample-unseen.jsonl", 37, 5),
+    ("sample-hard.jsonl", 9, 5),
 ])
 def test_sample_set_floor(sample_assistant, tmp_path, name, answered_floor, abstained_floor):
     run = run_set(SETS / name, sample_assistant.settings, out=tmp_path / "run", assistant=sample_assistant)
     answerable = [r for r in run.results if not r["unanswerable"]]
     unanswerable = [r for r in run.results if r["unanswerable"]]
-    assert len(answerable) >= 25 and len(unanswerable) >= 3
+    assert len(answerable) >= 10 and len(unanswerable) >= 3
     correct = [r for r in answerable
                if r["scores"].get("answer_correct") == 1.0 and r["scores"].get("citation_recall", 0) > 0]
     assert len(correct) >= answered_floor, [r["question"] for r in answerable if r not in correct]

@@ -1,0 +1,88 @@
+"""The verifier's second reading: it picks what to quote, near misses decline with a reason, and a number or a
+date asked for must be given."""
+
+import pytest
+
+from assistant.answer import ABSTAIN_TEXT
+from assistant.answer_check import READ, VERIFIED_WORDS, AnswerCheck
+from assistant.extractive import ExtractiveAnswerer
+
+
+def _unchecked(assistant, text: str):
+    """The answer the sample article got before the check: the same answerer without it."""
+    bare = ExtractiveAnswerer(assistant.corpus, assistant.term_vectors.similarity,
+                              assistant.settings.abstain_threshold, assistant.settings.max_sentences)
+    question = assistant.question(text)
+    return bare.answer(question, assistant.retriever.retrieve(question, assistant.settings.top_k))
+
+
+def _review(assistant, text: str, threshold: float):
+    """What a check at `threshold` makes of the question's shortlist."""
+    question = assistant.question(text)
+    choice = assistant.answerer.choose(question, assistant.retriever.retrieve(question, 5))
+    return AnswerCheck(assistant.verifier, threshold).review(question, choice.shortlisted,
+                                                             choice.shortlisted_probabilities, choice.candidates, 2)
+
+
+# Each was quoted before: a sentence about the ambassador, the laboratories, an arrest in Sinaloa, the
+# detainees' flight, none of which gives what is asked. The first three are the sample-hard set's (written
+# before the check), the last is sample-unseen's.
+@pytest.mark.parametrize("text, reason", [
+    ("When did Ambassador Ronald Johnson arrive in Mexico?", "asks for a date"),
+    ("How many drug laboratories were dismantled?", "asks for a number"),
+    ("What is the population of Sinaloa?", "asks for a number"),
+    ("Which airline carried the detainees?", "does not answer"),
+])
+def test_near_misses_decline_and_say_why(sample_assistant, text, reason):
+    assert not _unchecked(sample_assistant, text).abstained
+    answer = sample_assistant.ask(text)
+    assert answer.abstained and answer.answer == ABSTAIN_TEXT and answer.citations == []
+    assert reason in answer.note
+    assert answer.confidence < sample_assistant.settings.abstain_threshold
+    assert answer.to_dict()["note"] == answer.note
+
+
+@pytest.mark.parametrize("text, gold", [
+    ("How many high-impact criminals have been handed over in total?", "92"),
+    ("When was the first transfer carried out?", "December"),
+    ("Who is the U.S. ambassador mentioned in the article?", "Ronald Johnson"),
+    ("Where was Alejandro N wanted?", "North Carolina"),
+])
+def test_answers_the_article_gives_pass_the_check(sample_assistant, text, gold):
+    answer = sample_assistant.ask(text)
+    assert not answer.abstained, answer.note
+    assert gold in answer.answer
+
+
+def test_the_verifier_picks_among_the_leading_sentences(sample_assistant):
+    """The first pass ranks sentences on their features (it put a "U.S. authorities" sentence and the
+    ambassador's within 0.0003 of each other); the verifier reads the first READ of them with the question and
+    quotes the one it reads best."""
+    text = "Who is the U.S. ambassador mentioned in the article?"
+    question = sample_assistant.question(text)
+    choice = sample_assistant.answerer.choose(question, sample_assistant.retriever.retrieve(question, 5))
+    review = AnswerCheck(sample_assistant.verifier, 0.05).review(question, choice.shortlisted,
+                                                                 choice.shortlisted_probabilities, choice.candidates, 2)
+    assert review.objection is None
+    assert "Ronald Johnson" in review.chosen[0].text
+    assert review.chosen[0] in choice.shortlisted[:READ]
+
+
+def test_the_verifier_reads_only_single_fact_questions(sample_assistant):
+    """A threshold no sentence reaches objects to a short question; a compound one longer than VERIFIED_WORDS
+    and a yes/no question are never read (one sentence can't answer the first, the reader settles the second,
+    so the verifier's "no" would be wrong)."""
+    short = "Which law was the transfer carried out under?"
+    long = ("Considering both the diplomatic statements and the security operations described, which law "
+            "was the transfer of the operatives carried out under, and under what mechanisms was it executed?")
+    yes_no = "Was the transfer carried out under the National Security Law?"
+    assert len(long.split()) > VERIFIED_WORDS >= len(short.split())
+    for text, objects in ((short, True), (long, False), (yes_no, False)):
+        assert (_review(sample_assistant, text, threshold=0.999).objection is not None) == objects, text
+
+
+def test_a_when_inside_the_question_does_not_ask_for_a_date(sample_assistant):
+    text = "Who was detained when federal forces acted in Badiraguato?"
+    answer = sample_assistant.ask(text)
+    assert "asks for a date" not in answer.note
+    assert not answer.abstained and "Mantecas" in answer.answer
