@@ -90,6 +90,10 @@ class AnswerCheck:
         order = [int(i) for i in np.argsort(-logits, kind="stable")[:limit]]
         best = order[0]
         if support[best] < self.threshold:
+            # Below the threshold the verifier's order is noise. A follow-up's rewriting ("Who received the
+            # detainees?") is a guess at what was meant, so it never declines on its own: the first pass answers.
+            if question.standalone and question.standalone != question.text:
+                return Review(list(chosen), self._type_objection(question, chosen))
             return Review([read[best]], Objection(f"The closest passage does not answer this (the verifier read it "
                                                   f"at {support[best]:.2f}).", float(support[best]) / self.threshold))
         picked = [read[i] for i in order

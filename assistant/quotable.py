@@ -5,6 +5,7 @@ import re
 # Words a title leaves in lower case ("Mark New Phase in Bilateral Security Cooperation").
 _MINOR = {"a", "an", "the", "and", "or", "nor", "but", "as", "at", "by", "for", "from", "in", "into", "of", "off",
           "on", "onto", "per", "to", "up", "via", "with", "vs", "v"}
+_TITLE_WORDS = 4  # a line this short with no end punctuation is a title whatever its case
 _WORD = re.compile(r"[^\W_][\w'’.&-]*")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 _DATE = re.compile(r"\b(1[89]|20)\d\d-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"
@@ -25,6 +26,8 @@ def line_kind(text: str) -> str:
     words = _WORD.findall(text)
     if len(words) < 3 and not _ENDS_SENTENCE.search(text):
         return "fragment"
+    if len(words) <= _TITLE_WORDS and not _ENDS_SENTENCE.search(text) and not re.search(r"[\d:]", text):
+        return "heading"  # a title in sentence case ("Zebra mascot notes"): no number or "label: value" in it
     if _BYLINE.match(text) and len(words) <= 10:
         return "byline"
     if _CONTENTS.search(text):

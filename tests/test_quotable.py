@@ -17,6 +17,8 @@ from tests.conftest import SAMPLE_ARTICLE
     ("Chapter 3 ........ 45", "contents"),
     ("1.2 Background and Motivation", "contents"),
     ("NFL", "fragment"),
+    ("Zebra mascot notes", "heading"),
+    ("Population: 3 million", "sentence"),
     ("He won.", "sentence"),
     ("Discover more from Riviera Maya News & Events", "furniture"),
     ("Subscribe to get the latest posts sent to your email.", "furniture"),

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from ui_browser import (ANSWER_TIMEOUT_MS, ask, open_chat_tab, open_documents_tab, record_streaming, set_slider,
                         streamed_states, text_of, upload)
-from ui_server import SAMPLE_QUESTION, UNANSWERABLE, running_app
+from ui_server import SAMPLE_QUESTION, TWO_QUOTE_QUESTION, UNANSWERABLE, running_app
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -93,10 +93,10 @@ def test_follow_up_uses_the_conversation_and_new_chat_forgets_it(page, app):
 
 
 def test_a_question_sent_while_the_last_answer_streams_is_answered_after_it(page, app):
-    page.fill("#fn-question textarea", SAMPLE_QUESTION)
+    page.fill("#fn-question textarea", TWO_QUOTE_QUESTION)
     page.press("#fn-question textarea", "Enter")
     page.locator("article.fn-turn[data-turn='0'] button.fn-cite").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    # The sample answer streams two sentences 50 ms apart, so its event is usually still running here
+    # The answer streams two sentences 50 ms apart, so its event is usually still running here
     # (Gradio's default trigger mode dropped this question then, every time it was tried).
     turn = ask(page, UNANSWERABLE, 1)
     assert turn.locator(".fn-abstained").count() == 1
@@ -117,14 +117,14 @@ def test_unanswerable_question_abstains_and_shows_what_it_read(page, app):
 
 
 def test_settings_change_the_answer_length_for_this_session(page, app):
-    longest = app.assistant.ask(SAMPLE_QUESTION)
-    assert len(longest.citations) >= 2, "the sample answer should quote two sentences by default"
+    longest = app.assistant.ask(TWO_QUOTE_QUESTION)
+    assert len(longest.citations) >= 2, "the answer should quote two sentences by default"
     page.click("#fn-settings")
     set_slider(page, "fn-max-sentences", 1)
-    turn = ask(page, SAMPLE_QUESTION, 0)
+    turn = ask(page, TWO_QUOTE_QUESTION, 0)
     answer = text_of(turn.locator(".fn-answer-text"))
     assert turn.locator("button.fn-cite").count() == 1, f"more than one sentence quoted: {answer}"
-    assert "37" in answer
+    assert "homicide" in answer
 
 
 def test_export_markdown_has_questions_answers_and_quotes(page, app):
@@ -159,7 +159,7 @@ def test_document_markup_is_shown_as_text_and_never_runs(page, app, tmp_path):
     assert len(saved) == 1 and not set('<>"') & set(saved[0])
 
     open_chat_tab(page)
-    turn = ask(page, "What is the zebra mascot called?", 0)
+    turn = ask(page, "What is the zebra mascot of the Footnote project called?", 0)
     shown = text_of(turn.locator(".fn-answer-text"))
     assert '<script>window.__xss = 1; alert("script")</script>' in shown
     _open_first_citation(page, turn)

@@ -7,7 +7,8 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ui_browser import ANSWER_TIMEOUT_MS, ask, open_chat_tab, open_documents_tab, text_of, upload, watched_page
-from ui_server import SAMPLE_QUESTION, SURVEY, SURVEY_QUESTION, UNANSWERABLE, running_app, survey_pdf
+from ui_server import (SAMPLE_QUESTION, SURVEY, SURVEY_QUESTION, TWO_QUOTE_QUESTION, UNANSWERABLE, running_app,
+                       survey_pdf)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -173,7 +174,7 @@ def test_copy_gives_the_answer_with_its_citations_as_footnotes_and_a_marker_has_
 
 
 def test_keyboard_focus_is_a_ring_not_the_selected_look(page, app):
-    turn = ask(page, SAMPLE_QUESTION, 0)
+    turn = ask(page, TWO_QUOTE_QUESTION, 0)
     turn.locator("button.fn-cite").nth(1).click()
     page.locator("#fn-panel mark.fn-target").wait_for()
     page.mouse.move(0, 0)

@@ -13,6 +13,8 @@ from assistant.settings import Settings
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_QUESTION = "How many operatives were expelled to the United States?"
+# Answered by two sentences, one naming who and one stating what (the sample question now quotes one).
+TWO_QUOTE_QUESTION = "What crimes was Alejandro N sought for?"
 UNANSWERABLE = "What is the capital of Australia?"
 
 
