@@ -13,8 +13,8 @@ from assistant.support import candidate_context
 from assistant.terms import type_signals, words
 from assistant.verifier import Verifier, question_text
 
-# The leading shortlisted sentences the verifier reads (about 12 ms a pair on these cores). On SQuAD-open dev
-# the right sentence is among the first-pass scorer's top 4 for 90% of questions, its first for 72%.
+# The leading shortlisted sentences the verifier reads (about 20 ms a pair on one core, two pairs at a time).
+# On SQuAD-open dev the right sentence is among the first pass's top 4 for 90% of questions, its first for 72%.
 READ = 4
 # Of those, a sentence the first pass gives under this share of the best one's probability is not read: the
 # verifier never preferred one on the dev sets, and skipping it spares a round on the cores for one question in 6.
@@ -36,9 +36,9 @@ _ALSO_GIVES = {
 }
 
 # "What is the population of Sinaloa?" asks for a number as plainly as "how many" does.
-_QUANTITY = re.compile(r"\bwhat(?:'s| is| was| are| were)\s+(?:the\s+)?(?:current\s+|total\s+)?(population|number|"
-                       r"amount|cost|price|size|area|height|length|weight|age|budget|salary|percentage|share|value)\s+of\b",
-                       re.I)
+_QUANTITY = re.compile(r"\bwhat(?:'s| is| was| are| were)\s+(?:the\s+)?(?:current\s+|total\s+)?"
+                       r"(population|number|amount|cost|price|size|area|height|length|weight|age|budget|salary|"
+                       r"percentage|share|value)\s+of\b", re.I)
 # "Did the report say …?" is answered yes or no by the reader of a quote; the verifier learnt what a sentence
 # answers to "who", "what", "when", and its "no" to a yes/no question would decline what the quotes do settle.
 _YES_NO = re.compile(r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must)\b",

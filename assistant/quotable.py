@@ -1,4 +1,4 @@
-"""Tells sentences from the lines around them: headings, bylines, dates, contents and page-furniture lines are never quoted alone."""
+"""Tells sentences from the lines around them: headings, bylines, dates, contents, page furniture are never quoted."""
 
 import re
 
@@ -15,8 +15,8 @@ _BYLINE = re.compile(r"^(by|written by|posted by|photo:|image:|source:|credit:)\
 _CONTENTS = re.compile(r"(\.{3,}|…|\s{3,})\s*\d+$|^(chapter|section|part)\s+\w+\s*$|^\d+(\.\d+)+\s+\S", re.IGNORECASE)
 _SEPARATOR = re.compile(r"\s[-–—|•·]\s")
 # A web page's calls to action around the article ("Subscribe to get the latest posts sent to your email.").
-_FURNITURE = re.compile(r"^(subscribe|sign up|follow us|click here|share this|discover more|read more|"
-                        r"advertisement|related( articles| posts)?:|continue reading|listen to this)\b", re.IGNORECASE)
+_FURNITURE = re.compile(r"^((subscribe|sign up|follow us|click here|share this|discover more|read more|advertisement|"
+                        r"continue reading|listen to this)\b|related( articles| posts)?:)", re.IGNORECASE)
 
 
 def line_kind(text: str) -> str:
