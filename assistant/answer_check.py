@@ -111,11 +111,12 @@ class AnswerCheck:
 
 def _readable(question: Question) -> str:
     """The question as the verifier reads it, or '' when it should not: a follow-up that still leans on the
-    question before it ("And who received them?"), a compound question, a yes/no question."""
+    question before it ("And who received them?"), a compound question, a yes/no question, and a statement
+    (a claim to check or keywords: the verifier was asked whether a sentence answers, not whether it bears on it)."""
     asked = question.standalone or question.text
     if (question.context and not question.standalone) or len(asked.split()) > VERIFIED_WORDS or _YES_NO.match(asked):
         return ""
-    return asked
+    return asked if question.kind == "question" else ""
 
 
 def _asked_kind(question: Question) -> str:

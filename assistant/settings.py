@@ -44,8 +44,8 @@ class Settings:
                                         "(raise it to abstain more, at the cost of declining answerable questions).")
     verify_threshold: float = _setting(0.05, "The verifier reads the leading sentences with the question and quotes "
                                        "the best; decline when even that one answers with less probability than "
-                                       "this (0 = no second reading; it reads questions of at most 25 words that "
-                                       "are not yes/no questions).")
+                                       "this (0 = no second reading; it reads questions of at most 25 words, not "
+                                       "yes/no questions or claims).")
     max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
     host: str = _setting("127.0.0.1", "Address the web chat binds to.")
     port: int = _setting(7860, "Port of the web chat.")

@@ -69,15 +69,16 @@ def test_the_verifier_picks_among_the_leading_sentences(sample_assistant):
 
 
 def test_the_verifier_reads_only_single_fact_questions(sample_assistant):
-    """A threshold no sentence reaches objects to a short question; a compound one longer than VERIFIED_WORDS
-    and a yes/no question are never read (one sentence can't answer the first, the reader settles the second,
-    so the verifier's "no" would be wrong)."""
+    """A threshold no sentence reaches objects to a short question; a compound one longer than VERIFIED_WORDS,
+    a yes/no question and a claim are never read (one sentence can't answer the first, the reader settles the
+    second, the third asks for support, not an answer: the verifier's "no" would be wrong)."""
     short = "Which law was the transfer carried out under?"
     long = ("Considering both the diplomatic statements and the security operations described, which law "
             "was the transfer of the operatives carried out under, and under what mechanisms was it executed?")
     yes_no = "Was the transfer carried out under the National Security Law?"
+    claim = "The transfer was carried out under the National Security Law."
     assert len(long.split()) > VERIFIED_WORDS >= len(short.split())
-    for text, objects in ((short, True), (long, False), (yes_no, False)):
+    for text, objects in ((short, True), (long, False), (yes_no, False), (claim, False)):
         assert (_review(sample_assistant, text, threshold=0.999).objection is not None) == objects, text
 
 
