@@ -47,7 +47,7 @@ class ExtractiveAnswerer:
     objects to the sentences picked.
 
     >>> answerer = ExtractiveAnswerer(corpus, WordSimilarity(models_dir), abstain_threshold=0.25, max_sentences=2,
-    ...                               check=AnswerCheck(Verifier(models_dir), threshold=0.05))
+    ...                               check=AnswerCheck(Verifier(models_dir), threshold=0.03))
     >>> question = Question.read("How many operatives were expelled to the United States?", "", corpus.embed_query)
     >>> answerer.answer(question, passages).answer
     'The expulsion of 37 operatives … [1]'

@@ -42,10 +42,11 @@ class Settings:
     max_sentences: int = _setting(2, "Most sentences quoted in one answer.")
     abstain_threshold: float = _setting(0.25, "Abstain when the learned probability that the documents answer is below this "
                                         "(raise it to abstain more, at the cost of declining answerable questions).")
-    verify_threshold: float = _setting(0.05, "The verifier reads the leading sentences with the question and quotes "
-                                       "the best; decline when even that one answers with less probability than "
-                                       "this (0 = no second reading; it reads questions of at most 25 words, not "
-                                       "yes/no questions or claims).")
+    verify_threshold: float = _setting(0.03, "The verifier reads the leading sentences with the question (and "
+                                       "quotes one it reads far better than the first pass's choice); decline when "
+                                       "even its best answers with less probability than this (0 = no second "
+                                       "reading; it reads questions of at most 25 words, not yes/no questions or "
+                                       "claims).")
     max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
     host: str = _setting("127.0.0.1", "Address the web chat binds to.")
     port: int = _setting(7860, "Port of the web chat.")

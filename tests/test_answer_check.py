@@ -46,7 +46,7 @@ def test_near_misses_decline_and_say_why(sample_assistant, text, reason):
     ("How many high-impact criminals have been handed over in total?", "92"),
     ("When was the first transfer carried out?", "December"),
     ("Who is the U.S. ambassador mentioned in the article?", "Ronald Johnson"),
-    ("Where was Alejandro N wanted?", "North Carolina"),
+    ("Whose aircraft transported the detainees?", "Armed Forces"),
 ])
 def test_answers_the_article_gives_pass_the_check(sample_assistant, text, gold):
     answer = sample_assistant.ask(text)
@@ -54,16 +54,17 @@ def test_answers_the_article_gives_pass_the_check(sample_assistant, text, gold):
     assert gold in answer.answer
 
 
-def test_the_verifier_picks_among_the_leading_sentences(sample_assistant):
-    """The first pass ranks sentences on their features (it put a "U.S. authorities" sentence and the
-    ambassador's within 0.0003 of each other); the verifier reads the first READ of them with the question and
-    quotes the one it reads best."""
+def test_the_verifier_swaps_in_a_sentence_it_reads_far_better(sample_assistant):
+    """The first pass ranks sentences on their features (it put a "U.S. authorities" sentence first, the
+    ambassador's 0.0003 behind); the verifier reads the first READ of them with the question, reads the
+    ambassador's better by more than SWAP_LOGITS and quotes it first."""
     text = "Who is the U.S. ambassador mentioned in the article?"
     question = sample_assistant.question(text)
     choice = sample_assistant.answerer.choose(question, sample_assistant.retriever.retrieve(question, 5))
-    review = AnswerCheck(sample_assistant.verifier, 0.05).review(question, choice.shortlisted,
+    review = AnswerCheck(sample_assistant.verifier, 0.03).review(question, choice.shortlisted,
                                                                  choice.shortlisted_probabilities, choice.candidates, 2)
     assert review.objection is None
+    assert "Ronald Johnson" not in choice.candidates[0].text
     assert "Ronald Johnson" in review.chosen[0].text
     assert review.chosen[0] in choice.shortlisted[:READ]
 
@@ -82,8 +83,11 @@ def test_the_verifier_reads_only_single_fact_questions(sample_assistant):
         assert (_review(sample_assistant, text, threshold=0.999).objection is not None) == objects, text
 
 
-def test_a_when_inside_the_question_does_not_ask_for_a_date(sample_assistant):
-    text = "Who was detained when federal forces acted in Badiraguato?"
+@pytest.mark.parametrize("text, gold", [
+    ("Who was detained when federal forces acted in Badiraguato?", "Mantecas"),
+    ("When the transfer was executed, what did the U.S. Department of Justice ask for?", "death penalty"),
+])
+def test_a_when_inside_the_question_does_not_ask_for_a_date(sample_assistant, text, gold):
     answer = sample_assistant.ask(text)
     assert "asks for a date" not in answer.note
-    assert not answer.abstained and "Mantecas" in answer.answer
+    assert not answer.abstained and gold in answer.answer

@@ -20,8 +20,8 @@ SETS = ROOT / "evals" / "sets"
 #   kernels round differently; the floor counts it as missed. "Who is the U.S. ambassador mentioned in the article?" is a
 #   coin toss: it quotes a "U.S. authorities" sentence or the ambassador's, whose confidences differ
 #   by 0.0003; the verifier's second reading (assistant/answer_check.py) now quotes the ambassador's.
-#   With that reading: 37 of 40 and 5 of 6 ("Which airline carried the detainees?" declines), and
-#   "Whose aircraft transported the detainees?" is lost (the verifier reads its sentence at 0.03).
+#   With that reading: 37 of 40 and 5 of 6 ("Which airline carried the detainees?" declines);
+#   "Where was Alejandro N wanted?" now quotes his detention alone.
 # - sample-hard.jsonl, written before the verifier was tuned (document-level, counting and near-miss
 #   questions): 9 of 10 answerable, 5 of 8 unanswerable decline (2 of 8 before the verifier's reading).
 @pytest.mark.parametrize("name, answered_floor, abstained_floor", [
