@@ -11,7 +11,7 @@ from assistant.features import Candidate
 from assistant.question import Question
 from assistant.support import candidate_context
 from assistant.terms import type_signals, words
-from assistant.verifier import Verifier, question_text
+from assistant.verifier import Verifier, question_text, sigmoid
 
 # The leading shortlisted sentences the verifier reads (about 20 ms a pair on one core, two pairs at a time).
 # On SQuAD-open dev the right sentence is among the first pass's top 4 for 90% of questions, its first for 72%.
@@ -91,7 +91,7 @@ class AnswerCheck:
         logits = self.verifier.logits([question_text(asked)] * len(read), [c.text for c in read],
                                       [candidate_context(c) for c in read])
         best = int(np.argmax(logits))
-        support = float(1 / (1 + np.exp(-logits[best])))
+        support = float(sigmoid(logits[best]))
         if support < self.threshold:
             # A follow-up's rewriting ("Who received the detainees?") is a guess at what was meant, so it never
             # declines on its own: the first pass answers.

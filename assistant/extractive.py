@@ -36,7 +36,6 @@ class Choice:
     the quotable sentences they were picked from (best first), with their first-pass probabilities."""
 
     candidates: list[Candidate]
-    probabilities: list[float]
     answerable: float
     shortlisted: list[Candidate]
     shortlisted_probabilities: list[float]
@@ -91,8 +90,7 @@ class ExtractiveAnswerer:
         answerable = self.answerable(question.terms, passages, reading)
         probabilities = reading.probabilities[reading.shortlist]
         picked = pick_sentences(probabilities, self.second_ratio, max_sentences or self.max_sentences)
-        return Choice([reading.candidates[reading.shortlist[i]] for i in picked],
-                      [float(probabilities[i]) for i in picked], answerable,
+        return Choice([reading.candidates[reading.shortlist[i]] for i in picked], answerable,
                       [reading.candidates[i] for i in reading.shortlist], [float(p) for p in probabilities])
 
     def answer(self, question: Question, passages: list[Passage], max_sentences: int | None = None) -> Answer:

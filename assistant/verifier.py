@@ -69,13 +69,13 @@ class Verifier:
 
     def answers(self, question: str, sentences: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
         """Per sentence, the probability that it answers the question (`contexts`: what precedes each)."""
-        return _sigmoid(self.logits([question_text(question)] * len(sentences), sentences, contexts))
+        return sigmoid(self.logits([question_text(question)] * len(sentences), sentences, contexts))
 
     def supports(self, claims: Sequence[str], sentences: Sequence[str], contexts: Sequence[str] | None = None
                  ) -> np.ndarray:
         """Per (claim, sentence) pair, the probability that the sentence supports the claim: the pairs of
         a whole answer are read in one call, so they share the cores."""
-        return _sigmoid(self.logits([claim_text(c) for c in claims], sentences, contexts))
+        return sigmoid(self.logits([claim_text(c) for c in claims], sentences, contexts))
 
     def logits(self, queries: Sequence[str], sentences: Sequence[str], contexts: Sequence[str] | None = None
                ) -> np.ndarray:
@@ -160,5 +160,6 @@ def _feed(encodings: list) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _sigmoid(logits: np.ndarray) -> np.ndarray:
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Probabilities from the verifier's raw scores."""
     return 1.0 / (1.0 + np.exp(-logits))
