@@ -24,10 +24,6 @@ READ_SHARE = 0.05
 # articles the verifier never trained on, quoting its own best sentence instead lost 9 right answers; the swap
 # gained 10 (both before any decline).
 SWAP_LOGITS = 1.0
-# The verifier learnt single-fact questions (SQuAD's run to about 20 words). A longer, compound question
-# ("Does the article from X suggest … while the one from Y …") is never answered by one sentence, so its
-# "no" would decline what the quotes do answer (MultiHop-RAG's questions run 21 to 80 words).
-VERIFIED_WORDS = 25
 # Beyond what the ranking features count as a number or a date: how else a sentence gives one ("none of the
 # treaties", "twice a year", "at 5 pm", "in the 19th century", "on Monday"), so a right answer is never refused.
 _ALSO_GIVES = {
@@ -127,7 +123,7 @@ def _readable(question: Question) -> str:
     question before it ("And who received them?"), a compound question, a yes/no question, and a statement
     (a claim to check or keywords: the verifier was asked whether a sentence answers, not whether it bears on it)."""
     asked = question.standalone or question.text
-    if (question.context and not question.standalone) or len(asked.split()) > VERIFIED_WORDS or _YES_NO.match(asked):
+    if (question.context and not question.standalone) or question.compound or _YES_NO.match(asked):
         return ""
     return asked if question.kind == "question" else ""
 

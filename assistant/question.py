@@ -12,6 +12,10 @@ from assistant.followup import Interpretation
 from assistant.ranking import query_kind
 from assistant.terms import content_word_spans
 
+# Single-fact questions (SQuAD's) run to about 20 words. A longer one is compound ("Does the article from X
+# suggest … while the one from Y …", MultiHop-RAG's run 21 to 80 words): no one sentence answers all of it.
+COMPOUND_WORDS = 25
+
 
 @dataclass(frozen=True)
 class Question:
@@ -37,6 +41,11 @@ class Question:
     def query(self) -> str:
         """What retrieval searches for: the question as read, then the context it leans on."""
         return _query(self.standalone or self.text, self.context)
+
+    @property
+    def compound(self) -> bool:
+        """Whether the question asks several things at once, so that no one sentence can answer all of it."""
+        return len((self.standalone or self.text).split()) > COMPOUND_WORDS
 
     @property
     def interpreted(self) -> str:

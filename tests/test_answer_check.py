@@ -4,14 +4,19 @@ date asked for must be given."""
 import pytest
 
 from assistant.answer import ABSTAIN_TEXT
-from assistant.answer_check import READ, VERIFIED_WORDS, AnswerCheck
-from assistant.extractive import ExtractiveAnswerer
+from assistant.answer_check import READ, AnswerCheck
+from assistant.extractive import COMPOUND_GATE, ExtractiveAnswerer
+
+
+def _unchecked_answerer(assistant, abstain_threshold: float) -> ExtractiveAnswerer:
+    """The sample's answerer without the check."""
+    return ExtractiveAnswerer(assistant.corpus, assistant.term_vectors.similarity, abstain_threshold,
+                              assistant.settings.max_sentences)
 
 
 def _unchecked(assistant, text: str):
     """The answer the sample article got before the check: the same answerer without it."""
-    bare = ExtractiveAnswerer(assistant.corpus, assistant.term_vectors.similarity,
-                              assistant.settings.abstain_threshold, assistant.settings.max_sentences)
+    bare = _unchecked_answerer(assistant, assistant.settings.abstain_threshold)
     question = assistant.question(text)
     return bare.answer(question, assistant.retriever.retrieve(question, assistant.settings.top_k))
 
@@ -70,7 +75,7 @@ def test_the_verifier_swaps_in_a_sentence_it_reads_far_better(sample_assistant):
 
 
 def test_the_verifier_reads_only_single_fact_questions(sample_assistant):
-    """A threshold no sentence reaches objects to a short question; a compound one longer than VERIFIED_WORDS,
+    """A threshold no sentence reaches objects to a short question; a compound one,
     a yes/no question and a claim are never read (one sentence can't answer the first, the reader settles the
     second, the third asks for support, not an answer: the verifier's "no" would be wrong)."""
     short = "Which law was the transfer carried out under?"
@@ -78,9 +83,23 @@ def test_the_verifier_reads_only_single_fact_questions(sample_assistant):
             "was the transfer of the operatives carried out under, and under what mechanisms was it executed?")
     yes_no = "Was the transfer carried out under the National Security Law?"
     claim = "The transfer was carried out under the National Security Law."
-    assert len(long.split()) > VERIFIED_WORDS >= len(short.split())
+    assert sample_assistant.question(long).compound and not sample_assistant.question(short).compound
     for text, objects in ((short, True), (long, False), (yes_no, False), (claim, False)):
         assert (_review(sample_assistant, text, threshold=0.999).objection is not None) == objects, text
+
+
+def test_a_compound_question_is_held_to_a_lower_gate(sample_assistant):
+    """Evidence read at nine tenths of the abstain threshold answers a compound question (no one sentence can
+    cover all it asks, so the answerable scorer reads it low) and declines a single-fact one."""
+    compound = ("Considering the transfer of the operatives to the United States and the security operations in "
+                "Mexico described in the article, which law was the transfer carried out under?")
+    for text, answered in ((compound, True), ("Which law was the transfer carried out under?", False)):
+        question = sample_assistant.question(text)
+        passages = sample_assistant.retriever.retrieve(question, sample_assistant.settings.top_k)
+        bare = _unchecked_answerer(sample_assistant, 1.0)
+        threshold = bare.choose(question, passages).answerable / 0.9
+        assert 0.9 > COMPOUND_GATE and question.compound == answered
+        assert _unchecked_answerer(sample_assistant, threshold).answer(question, passages).abstained != answered
 
 
 @pytest.mark.parametrize("text, gold", [
