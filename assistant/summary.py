@@ -30,7 +30,10 @@ _REQUEST = re.compile(
 _REQUEST_WORDS = set(content_terms("summarize summary summaries overview gist tldr recap key main important central "
                                    "major points point ideas takeaways findings messages arguments themes topics "
                                    "article document documents report text paper file story page piece give list "
-                                   "briefly short about cover discuss describe"))
+                                   "briefly short about cover discuss describe"
+                                   # who asks and how politely ("Can you give me an overview?"), not what about
+                                   " me us you we i my our please can could would will tell show provide brief quick"
+                                   " overall general whole entire contents"))
 _BOILERPLATE = re.compile(r"\b(subscribe|sign up|newsletter|click here|all rights reserved|cookie|follow us|"
                           r"share this|discover more|read more|advertisement|copyright)\b|©", re.IGNORECASE)
 REDUNDANCY = 0.5  # how much a sentence's closeness to one already picked counts against it

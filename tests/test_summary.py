@@ -42,6 +42,16 @@ def test_summary_of_the_sample_article(sample_assistant) -> None:
     assert answer.note.startswith("A summary")
 
 
+@pytest.mark.parametrize("request_text", ["Give me an overview of the document.",
+                                          "Can you please tell us the key points of the whole article?"])
+def test_who_asks_and_how_politely_is_not_a_topic(sample_assistant, request_text: str) -> None:
+    """"Give me an overview" summarizes the article as "Summarize the main points." does, not what it says
+    about "me"."""
+    assert topic_terms(request_text, []) == []
+    plain = sample_assistant.ask("Summarize the main points.")
+    assert [c.start for c in sample_assistant.ask(request_text).citations] == [c.start for c in plain.citations]
+
+
 def test_without_a_topic_or_a_name_several_documents_need_one(make_assistant, tmp_path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
