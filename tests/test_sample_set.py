@@ -23,11 +23,12 @@ SETS = ROOT / "evals" / "sets"
 #   With that reading: 37 of 40 and 5 of 6 ("Which airline carried the detainees?" declines);
 #   "Where was Alejandro N wanted?" now quotes his detention alone.
 # - sample-hard.jsonl, written before the verifier was tuned (document-level, counting and near-miss
-#   questions): 9 of 10 answerable, 5 of 8 unanswerable decline (2 of 8 before the verifier's reading).
+#   questions): 10 of 10 answerable (9 until "Give me an overview of the document." stopped reading "me"
+#   as the summary's topic), 5 of 8 unanswerable decline (2 of 8 before the verifier's reading).
 @pytest.mark.parametrize("name, answered_floor, abstained_floor", [
     ("sample.jsonl", 25, 4),
     ("sample-unseen.jsonl", 37, 5),
-    ("sample-hard.jsonl", 9, 5),
+    ("sample-hard.jsonl", 10, 5),
 ])
 def test_sample_set_floor(sample_assistant, tmp_path, name, answered_floor, abstained_floor):
     run = run_set(SETS / name, sample_assistant.settings, out=tmp_path / "run", assistant=sample_assistant)
