@@ -41,8 +41,8 @@ class Settings:
     top_k: int = _setting(5, "Passages the answerer reads and the answer shows.")
     max_sentences: int = _setting(2, "Most sentences quoted in one answer.")
     abstain_threshold: float = _setting(0.25, "Abstain when the learned probability that the documents answer is below this "
-                                        "(raise it to abstain more, at the cost of declining answerable questions); a compound "
-                                        "question of over 25 words is held to three quarters of it.")
+                                        "(raise it to abstain more, at the cost of declining answerable questions); "
+                                        "a compound question of over 25 words is held to three quarters of it.")
     verify_threshold: float = _setting(0.03, "The verifier reads the leading sentences with the question (and "
                                        "quotes one it reads far better than the first pass's choice); decline when "
                                        "even its best answers with less probability than this (0 = no second "
