@@ -14,7 +14,10 @@ def to_int8(rows: np.ndarray) -> bytes:
     """Unit rows (n x d) for storage: each row as int8 scaled by its own largest value, the scales as
     float16 in front. A quarter of float32's bytes; cosines move by about 0.001."""
     rows = np.atleast_2d(np.asarray(rows, dtype=np.float32))
-    scales = np.clip(np.abs(rows).max(axis=1, initial=0), 1e-12, None).astype(np.float16).astype(np.float32)
+    # The floor is float16's smallest normal number: a smaller one stored as float16 is 0, and an all-zero row
+    # (a sentence with no word-piece in it) would divide 0 by 0. A unit row's largest value is at least 0.05.
+    scales = np.clip(np.abs(rows).max(axis=1, initial=0), np.finfo(np.float16).tiny, None).astype(np.float16)
+    scales = scales.astype(np.float32)
     values = np.clip(np.round(rows / scales[:, None] * 127), -127, 127).astype(np.int8)
     return _INT8 + scales.astype(np.float16).tobytes() + values.tobytes()
 

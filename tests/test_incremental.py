@@ -113,6 +113,8 @@ def test_stored_vectors_read_back_within_a_hair_and_old_catalogs_are_compacted(m
     rows = unit(np.random.default_rng(1).normal(size=(6, 384))).astype(np.float32)
     assert np.abs((from_stored(to_int8(rows), 384) * rows).sum(axis=1) - 1).max() < 0.002
     assert from_stored(to_int8(rows[:0]), 384).shape == (0, 384)
+    with np.errstate(all="raise"):  # an all-zero row (a sentence with no word-piece) stays zero, no 0/0
+        assert not from_stored(to_int8(np.zeros((2, 384), np.float32)), 384).any()
     assistant = make_assistant()
     assistant.ingest([sources])
     catalog = assistant.corpus.catalog
