@@ -76,7 +76,9 @@ print("ready", flush=True)
 for turn in range(10_000):  # alternate row counts, so a torn index shows as a mismatch
     n = len(ids) - 7 * (turn % 2)
     keywords.rebuild(ids[:n], texts[:n], groups[:n])
-    (folder.parent / "rebuilds").write_text(str(turn + 1))
+    # Written whole or not at all: the test's kill -9 once landed between write_text's truncate and its write.
+    (folder.parent / "rebuilds.tmp").write_text(str(turn + 1))
+    (folder.parent / "rebuilds.tmp").replace(folder.parent / "rebuilds")
 """
 
 
