@@ -122,7 +122,7 @@ def _readable(question: Question) -> str:
     """The question as the verifier reads it, or '' when it should not: a follow-up that still leans on the
     question before it ("And who received them?"), a compound question, a yes/no question, and a statement
     (a claim to check or keywords: the verifier was asked whether a sentence answers, not whether it bears on it)."""
-    asked = question.standalone or question.text
+    asked = question.asked
     if (question.context and not question.standalone) or question.compound or _YES_NO.match(asked):
         return ""
     return asked if question.kind == "question" else ""
@@ -132,7 +132,7 @@ def _asked_kind(question: Question) -> str:
     """"number" or "date" when the question plainly asks for one, else ''. A "when" inside the question
     ("Who has less potential when faced with …?") or opening a clause before it is a conjunction, not a question
     about time."""
-    asked = question.standalone or question.text
+    asked = question.asked
     kind = question.terms.kind
     if kind == "date" and (_INNER_WHEN.search(asked) or _WHEN_CLAUSE.search(asked)):
         return ""

@@ -38,19 +38,24 @@ class Question:
     quoted: frozenset[tuple[str, int]] = frozenset()  # (path, start) of sentences the answer it follows quoted
 
     @property
+    def asked(self) -> str:
+        """The question as read: its standalone rewriting when a follow-up was rewritten, else as asked."""
+        return self.standalone or self.text
+
+    @property
     def query(self) -> str:
         """What retrieval searches for: the question as read, then the context it leans on."""
-        return _query(self.standalone or self.text, self.context)
+        return _query(self.asked, self.context)
 
     @property
     def compound(self) -> bool:
         """Whether the question asks several things at once, so that no one sentence can answer all of it."""
-        return len((self.standalone or self.text).split()) > COMPOUND_WORDS
+        return len(self.asked.split()) > COMPOUND_WORDS
 
     @property
     def interpreted(self) -> str:
         """How the question was read, for "Interpreted as: …"; '' when as asked."""
-        return Interpretation(self.text, self.standalone or self.text, self.context).interpreted
+        return Interpretation(self.text, self.asked, self.context).interpreted
 
     @classmethod
     def read(cls, text: str, context: str, embed: Callable[[str], EmbeddedQuery], standalone: str = "",
