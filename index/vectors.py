@@ -17,9 +17,8 @@ def to_int8(rows: np.ndarray) -> bytes:
     # The floor is float16's smallest normal number: a smaller one stored as float16 is 0, and an all-zero row
     # (a sentence with no word-piece in it) would divide 0 by 0. A unit row's largest value is at least 0.05.
     scales = np.clip(np.abs(rows).max(axis=1, initial=0), np.finfo(np.float16).tiny, None).astype(np.float16)
-    scales = scales.astype(np.float32)
-    values = np.clip(np.round(rows / scales[:, None] * 127), -127, 127).astype(np.int8)
-    return _INT8 + scales.astype(np.float16).tobytes() + values.tobytes()
+    values = np.clip(np.round(rows / scales.astype(np.float32)[:, None] * 127), -127, 127).astype(np.int8)
+    return _INT8 + scales.tobytes() + values.tobytes()
 
 
 def from_stored(blob: bytes, dimension: int, legacy: type = np.float32) -> np.ndarray:
