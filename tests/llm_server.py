@@ -89,6 +89,7 @@ class SlowingRelay:
     its answer before a test sees it streaming, or before the test stops the server mid-answer."""
 
     FIRST_TOKEN = re.compile(rb'"content":\s*"[^"]')
+    EVENT = re.compile(rb".*?\n\n|.+", re.DOTALL)  # a server-sent event with its blank line, or what's left
 
     def __init__(self, upstream_port: int, pace: float | None = None) -> None:
         self.upstream_port = upstream_port
@@ -112,11 +113,14 @@ class SlowingRelay:
         started = False
         try:
             while data := source.recv(65536):
-                if started and self.pace is not None:
-                    time.sleep(self.pace)
-                if not started or self.pace is not None:
-                    target.sendall(data)
-                started = started or (slows and bool(self.FIRST_TOKEN.search(data)))
+                # Event by event: on a busy machine one read can hold the whole reply, which sent at once
+                # would reach the page finished.
+                for piece in self.EVENT.findall(data) if slows else [data]:
+                    if started and self.pace is not None:
+                        time.sleep(self.pace)
+                    if not started or self.pace is not None:
+                        target.sendall(piece)
+                    started = started or (slows and bool(self.FIRST_TOKEN.search(piece)))
         except OSError:
             pass
         for end in (source, target):  # shutdown, not just close: it wakes the other pump's blocked recv
