@@ -20,6 +20,13 @@ def latency(milliseconds: Sequence[float]) -> dict[str, float]:
             "latency_ms_p95": round(percentile(milliseconds, 95), 2)}
 
 
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """A process's peak resident memory so far (VmHWM), this one's by default. Not getrusage: ru_maxrss
+    survives exec, so a worker started from a large orchestrator would report the orchestrator's peak."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
+
+
 def load_average() -> str:
     """`uptime`'s load averages, to read the figures against."""
     one, five, fifteen = os.getloadavg()

@@ -181,12 +181,6 @@ def disk_figures(folders: list[Path], passages: int, text: int) -> dict[str, Any
             "text_mb": round(text / 2**20, 1), "files_kb": {k: round(v / 1024) for k, v in files.items()}}
 
 
-def peak_rss_mb(server: ChromaServer) -> float:
-    """The server's peak resident memory so far (VmHWM)."""
-    status = Path(f"/proc/{server.process.pid}/status").read_text()
-    return round(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024, 1)
-
-
 def measure_system(system: str, size: int, folder: Path, extra: Path, added: int, work: Path) -> dict[str, Any]:
     """Ingest in one process, then serve, add and remove in another; the figures of one system at one size."""
     logs, name = work / "logs", f"n{size}"
@@ -200,7 +194,7 @@ def measure_system(system: str, size: int, folder: Path, extra: Path, added: int
         stats["peak_rss_ingest_mb"], _ = ingesting.call("rss")
         ingesting.close()
         if server:
-            stats["server_peak_rss_after_ingest_mb"] = peak_rss_mb(server)
+            stats["server_peak_rss_after_ingest_mb"] = measure.peak_rss_mb(server.process.pid)
         say(f"  {system} {size:,}: {stats}")
         serving = Worker(kind, home, logs / f"{system}.log", **(options | {"threads": 1} if kind == "ours" else {}))
         serving.call("open", name=name)
@@ -212,7 +206,7 @@ def measure_system(system: str, size: int, folder: Path, extra: Path, added: int
                   "added_file": str(extra.relative_to(work / "files")), "added_file_passages": added}
         close({system: serving})
         if server:
-            stats["server_peak_rss_mb"] = peak_rss_mb(server)
+            stats["server_peak_rss_mb"] = measure.peak_rss_mb(server.process.pid)
     finally:
         if server:
             server.stop()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import corpora
-from peer_llamaindex import peak_rss_mb
+from measure import peak_rss_mb
 
 
 class Ours:
