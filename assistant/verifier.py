@@ -19,7 +19,7 @@ from index.writer_lock import WriterLock
 
 WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.npy")
 MANIFEST_FILE = Path(__file__).with_name("verifier_weights.json")
-MAX_TOKENS = 160  # a question, one sentence and its context; the context is cut first
+MAX_TOKENS = 160  # a question, one sentence and its context; the longer side is cut first (the context)
 QUERY_CHARS = 300
 CONTEXT_CHARS = 240  # of the title and the sentence before: who "he" is, what "it" was
 
@@ -146,7 +146,7 @@ def _load_tokenizer():
     verify_model_dir(model_dir, ("tokenizer.json",))
     tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
     return tokenizer
 
 

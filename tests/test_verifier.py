@@ -66,3 +66,13 @@ def test_support_for_a_claim_and_not_for_the_claim_with_a_number_changed(verifie
     supported, changed = verifier.supports(["Mexico expelled 37 operatives to the United States.",
                                             "Mexico expelled 73 operatives to the United States."], [source, source])
     assert supported > 0.5 > changed
+
+
+def test_a_question_of_many_word_pieces_is_read_not_refused(verifier, sentences) -> None:
+    # 300 characters of code-like text are ~200 word-pieces, more than the pair holds: the question is cut
+    # with the sentence (cutting only the sentence raised a tokenizer error and failed the whole answer).
+    question = "What does " + "-> " * 100 + "mean?"
+    scores = verifier.answers(question, sentences[:3])
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    claims = verifier.supports(["x" + ".x" * 150], [sentences[0]])
+    assert np.isfinite(claims).all()
