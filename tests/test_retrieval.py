@@ -180,6 +180,16 @@ def test_term_vectors_follow_the_index_vocabulary(keywords, models_dir):
     assert np.allclose(vectors.of(renumbered, np.array([0]))[0], similarity.vector(words[-1]), atol=1e-3)
 
 
+def test_term_vectors_keep_at_most_their_capacity(keywords, models_dir):
+    similarity = WordSimilarity(models_dir)
+    vectors, words = TermVectors(similarity, capacity=4), keywords.words()
+    expected = similarity.vectors(words[:6])
+    assert np.allclose(vectors.of(words, np.array([0, 1, 2])), expected[:3], atol=1e-3)
+    assert np.allclose(vectors.of(words, np.array([3, 4, 1])), expected[[3, 4, 1]], atol=1e-3)  # slots given up
+    assert vectors._used == 3
+    assert np.allclose(vectors.of(words, np.arange(6)), expected, atol=1e-3)  # more than it holds: computed
+
+
 def test_layout_numbers_documents_in_order_of_appearance():
     layout = RowLayout.build(["x", "y", "z"], ["b.txt", "a.txt", "b.txt"])
     assert layout.document_of_row.tolist() == [0, 1, 0] and layout.document_sizes.tolist() == [2, 1]
