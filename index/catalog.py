@@ -26,6 +26,7 @@ CREATE INDEX IF NOT EXISTS chunks_embed_key ON chunks(embed_key);
 CREATE TABLE IF NOT EXISTS failures (path TEXT PRIMARY KEY, reason TEXT, at REAL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
+_CHUNK_COLUMNS = "id, path, start, end, text, sentences, title"
 _DOCUMENT_COLUMNS = "path, sha256, kind, title, text, page_starts, note, indexed_at, chunk_count, vector, origin"
 
 
@@ -113,10 +114,19 @@ class Catalog:
         """Chunks by id (unknown ids are left out)."""
         ids = list(ids)
         marks = ",".join("?" * len(ids))
-        rows = self._db.execute(
-            f"SELECT id, path, start, end, text, sentences, title FROM chunks WHERE id IN ({marks})", ids)
-        return {r[0]: Chunk(r[0], r[1], r[2], r[3], r[4], tuple(map(tuple, json.loads(r[5]))), r[6] or "")
-                for r in rows}
+        rows = self._db.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE id IN ({marks})", ids)
+        return {r[0]: _chunk(r) for r in rows}
+
+    def word_pieces_after(self, after: str, limit: int) -> list[tuple[Chunk, bytes]]:
+        """Up to `limit` chunks that have word-piece vectors, in id order from after id `after`, with those vectors."""
+        rows = self._writer.execute(f"SELECT {_CHUNK_COLUMNS}, token_vectors FROM chunks WHERE id > ? "
+                                    "AND token_vectors IS NOT NULL ORDER BY id LIMIT ?", (after, limit)).fetchall()
+        return [(_chunk(r), r[-1]) for r in rows]
+
+    def replace_word_pieces(self, rows: list[tuple[str, bytes]]) -> None:
+        """New word-piece vectors for these chunk ids, in one transaction."""
+        with self._transaction():
+            self._writer.executemany("UPDATE chunks SET token_vectors=? WHERE id=?", [(b, cid) for cid, b in rows])
 
     def sentence_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
         """Per chunk id, its sentences' unit vectors (rows in sentence order)."""
@@ -293,3 +303,14 @@ def _with_title(title: str | None, text: str) -> str:
 def embedding_input(chunk: Chunk) -> str:
     """What the embedding model reads for a chunk: the title field matters for short abstracts."""
     return _with_title(chunk.title, chunk.text)
+
+
+def embedding_spans(chunk: Chunk, text: str) -> list[tuple[int, int]]:
+    """The chunk's sentence spans shifted into its embedding input `text` (which may carry a title in front)."""
+    shift = len(text) - len(chunk.text) - chunk.start
+    return [(s + shift, e + shift) for s, e in chunk.sentences]
+
+
+def _chunk(row: tuple) -> Chunk:
+    """A Chunk from a row of _CHUNK_COLUMNS."""
+    return Chunk(row[0], row[1], row[2], row[3], row[4], tuple(map(tuple, json.loads(row[5]))), row[6] or "")

@@ -100,7 +100,7 @@ class Embedder:
     def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                          on_batch: Callable[[int], None] | None = None
                          ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
-        """Vectors of each text, of each (start, end) character span inside it, and of each
+        """Vectors of each text, of each (start, end) character span inside it, and of each content
         word-piece inside the spans (all word-pieces when a text has no span), compressed to int8.
 
         A span's vector pools the text's contextual token vectors over the span ("late
@@ -120,7 +120,7 @@ class Embedder:
             hidden, mask = run([texts[i] for i in batch], batch_encodings)
             return batch, _mean_pool(hidden, mask), [
                 (_pool_spans(hidden[row], batch_encodings[row].offsets, spans[i]),
-                 token_vectors.compress(hidden[row][_pieces_in(batch_encodings[row].offsets, spans[i])]))
+                 token_vectors.compress(hidden[row][_kept_pieces(texts[i], batch_encodings[row].offsets, spans[i])]))
                 for row, i in enumerate(batch)]
 
         batches = _batches(order, encodings)
@@ -131,6 +131,16 @@ class Embedder:
             if on_batch:
                 on_batch(len(batch))
         return vectors, span_vectors, pieces
+
+    def content_rows(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                     ) -> list[tuple[int, np.ndarray]]:
+        """Per text, how many word-pieces lie inside its spans, and which of them (as rows among those)
+        are its content words' — the rows embed_with_spans keeps; the tokenizer alone, no model run."""
+        rows = []
+        for text, encoding, text_spans in zip(texts, self._tokenizer.encode_batch(list(texts)), spans):
+            every = _pieces_in(encoding.offsets, text_spans)
+            rows.append((len(every), np.searchsorted(every, _kept_pieces(text, encoding.offsets, text_spans))))
+        return rows
 
     def _map(self, function: Callable, batches: list[list[int]]):
         """Batches in input order, one per core at a time (torch parallelises inside a batch instead)."""
@@ -197,6 +207,13 @@ def _pool_spans(hidden: np.ndarray, offsets: list[tuple[int, int]],
         if inside.any():
             pooled[row] = hidden[: len(offsets)][inside].mean(axis=0)
     return unit(pooled)
+
+
+def _kept_pieces(text: str, offsets: list[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """The word-pieces whose vectors are kept: a chunk's content word-pieces inside its spans; a question's
+    (no spans) every one, as ranking.question_pieces picks its own."""
+    pieces = _pieces_in(offsets, spans)
+    return token_vectors.content_pieces(text, offsets, pieces) if len(spans) else pieces
 
 
 def _pieces_in(offsets: list[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> np.ndarray:

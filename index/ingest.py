@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index import token_vectors
-from index.catalog import embedding_input
+from index.catalog import embedding_input, embedding_spans
 from index.document import Chunk, Document, LoadError
 from index.loaders import load_document, supported_suffixes
 from index.source_paths import SourceFile, folder_files, is_under, origin_key, source_key
@@ -139,7 +139,7 @@ class Ingest:
         cached = self.corpus.catalog.cached_vectors(set(keys.values()))
         todo = list({keys[c.id]: c for c in chunks if keys[c.id] not in cached}.values())
         texts = [embedding_input(c) for c in todo]
-        spans = [_relative_spans(c, text) for c, text in zip(todo, texts)]
+        spans = [embedding_spans(c, text) for c, text in zip(todo, texts)]
         done = 0
 
         def advance(n: int) -> None:
@@ -174,9 +174,3 @@ class Ingest:
 def _embed_key(model: str, chunk: Chunk) -> str:
     payload = f"{model}\n{chunk.sentences and [(s - chunk.start, e - chunk.start) for s, e in chunk.sentences]}\n"
     return hashlib.sha1((payload + embedding_input(chunk)).encode()).hexdigest()
-
-
-def _relative_spans(chunk: Chunk, text: str) -> list[tuple[int, int]]:
-    """Sentence spans shifted into the embedding input (which may carry a title in front)."""
-    shift = len(text) - len(chunk.text) - chunk.start
-    return [(s + shift, e + shift) for s, e in chunk.sentences]

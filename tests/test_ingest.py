@@ -9,6 +9,8 @@ import time
 import numpy as np
 import pytest
 
+from index import embedder as embedder_module
+from index import token_vectors, word_piece_upgrade
 from index.catalog import Catalog
 from index.embedder import Embedder
 from tests.conftest import ROOT, SAMPLE_ARTICLE
@@ -47,6 +49,33 @@ def test_an_index_from_before_word_piece_vectors_answers_and_is_completed_by_the
     catalog = assistant.corpus.catalog
     assert all(len(tokens) for _, _, tokens in catalog.vectors(catalog.chunk_ids()).values())
     assert make_assistant().ingest([sources]).chunks_embedded == 0
+    _consistent(assistant)
+
+
+def test_word_piece_vectors_of_the_earlier_form_are_trimmed_in_place_to_what_an_ingest_stores_now(
+        make_assistant, sources, monkeypatch):
+    def stored_word_pieces() -> dict[str, bytes]:
+        with sqlite3.connect(next((sources.parent / "data").glob("*.sqlite"))) as db:
+            return dict(db.execute("SELECT id, token_vectors FROM chunks"))
+
+    make_assistant().ingest([sources])
+    now = stored_word_pieces()
+    shutil.rmtree(sources.parent / "data")
+    with monkeypatch.context() as earlier:  # the earlier form: every word-piece's vector
+        every_piece = embedder_module._pieces_in
+        earlier.setattr(embedder_module, "_kept_pieces", lambda text, offsets, spans: every_piece(offsets, spans))
+        make_assistant().ingest([sources])
+    before = stored_word_pieces()
+    assert before.keys() == now.keys() and all(len(before[c]) > len(now[c]) for c in now)
+    [stored] = (sources.parent / "data").glob("*.sqlite")
+    with sqlite3.connect(stored) as db:
+        db.execute("DELETE FROM meta WHERE key=?", (word_piece_upgrade.FORM,))  # catalogs did not record it
+    assistant = make_assistant()
+    again = assistant.ingest([sources])  # every write session trims first
+    assert again.summary() == "0 added, 0 updated, 1 unchanged, 0 removed, 0 failed" and again.chunks_embedded == 0
+    assert stored_word_pieces() == now  # the very bytes an ingest stores now
+    assert assistant.corpus.catalog.meta(word_piece_upgrade.FORM) == token_vectors.FORMAT
+    assert word_piece_upgrade.trim_word_pieces(assistant.corpus.catalog, assistant.corpus.embedder) == 0
     _consistent(assistant)
 
 
