@@ -123,6 +123,12 @@ class Catalog:
                                     "AND token_vectors IS NOT NULL ORDER BY id LIMIT ?", (after, limit)).fetchall()
         return [(_chunk(r), r[-1]) for r in rows]
 
+    def vacuum(self) -> None:
+        """Give the pages freed by a large rewrite back to the file system (a copy of the live data is written
+        through the log, then checkpointed: about 15 s for a 2.5 GB catalog)."""
+        self._writer.execute("VACUUM")
+        self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def replace_word_pieces(self, rows: list[tuple[str, bytes]]) -> None:
         """New word-piece vectors for these chunk ids, in one transaction."""
         with self._transaction():
