@@ -65,7 +65,12 @@ def to_bytes(compressed: np.ndarray) -> bytes:
 
 def from_bytes(blob: bytes) -> np.ndarray:
     """Unit float32 rows back from storage."""
-    return expand(np.frombuffer(blob, dtype=np.int8).reshape(-1, DIMENSIONS))
+    return expand(compressed_rows(blob))
+
+
+def compressed_rows(blob: bytes) -> np.ndarray:
+    """compress()'s int8 rows back from storage, as stored."""
+    return np.frombuffer(blob, dtype=np.int8).reshape(-1, DIMENSIONS)
 
 
 def expand(compressed: np.ndarray) -> np.ndarray:

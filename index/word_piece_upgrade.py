@@ -37,7 +37,7 @@ def trim_word_pieces(catalog: Catalog, embedder: Embedder) -> int:
 def _trimmed(blob: bytes, every: int, kept: np.ndarray) -> bytes | None:
     """The content rows of a chunk's stored vectors, or None when they need no trimming (already the new
     form) or can't be matched to its word-pieces (left as they are)."""
-    stored = np.frombuffer(blob, dtype=np.int8).reshape(-1, token_vectors.DIMENSIONS)
+    stored = token_vectors.compressed_rows(blob)
     if len(stored) != every or len(kept) == every:
         return None
     return stored[kept].tobytes()

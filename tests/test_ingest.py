@@ -58,6 +58,9 @@ def test_word_piece_vectors_of_the_earlier_form_are_trimmed_in_place_to_what_an_
         with sqlite3.connect(next((sources.parent / "data").glob("*.sqlite"))) as db:
             return dict(db.execute("SELECT id, token_vectors FROM chunks"))
 
+    def catalog_bytes() -> int:  # the catalog with its write-ahead log
+        return sum(f.stat().st_size for f in stored.parent.glob(stored.name + "*"))
+
     make_assistant().ingest([sources])
     now = stored_word_pieces()
     shutil.rmtree(sources.parent / "data")
@@ -70,12 +73,12 @@ def test_word_piece_vectors_of_the_earlier_form_are_trimmed_in_place_to_what_an_
     [stored] = (sources.parent / "data").glob("*.sqlite")
     with sqlite3.connect(stored) as db:
         db.execute("DELETE FROM meta WHERE key=?", (word_piece_upgrade.FORM,))  # catalogs did not record it
-    size = sum(f.stat().st_size for f in stored.parent.glob(stored.name + "*"))  # with its write-ahead log
+    size = catalog_bytes()
     assistant = make_assistant()
     again = assistant.ingest([sources])  # every write session trims first
     assert again.summary() == "0 added, 0 updated, 1 unchanged, 0 removed, 0 failed" and again.chunks_embedded == 0
     assert stored_word_pieces() == now  # the very bytes an ingest stores now
-    assert sum(f.stat().st_size for f in stored.parent.glob(stored.name + "*")) < size  # the space given back
+    assert catalog_bytes() < size  # the space given back
     assert assistant.corpus.catalog.meta(word_piece_upgrade.FORM) == token_vectors.FORMAT
     assert word_piece_upgrade.trim_word_pieces(assistant.corpus.catalog, assistant.corpus.embedder) == 0
     _consistent(assistant)
