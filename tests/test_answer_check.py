@@ -1,5 +1,5 @@
-"""The verifier's second reading: it picks what to quote, near misses decline with a reason, and a number or a
-date asked for must be given."""
+"""The verifier's second reading: it picks what to quote, near misses decline with a reason, a number, a date or a
+penalty asked for must be given, and a "where" prefers the sentence that names a place."""
 
 import pytest
 
@@ -30,13 +30,15 @@ def _review(assistant, text: str, threshold: float):
 
 
 # Each was quoted before: a sentence about the ambassador, the laboratories, an arrest in Sinaloa, the
-# detainees' flight, none of which gives what is asked. The first three are the sample-hard set's (written
-# before the check), the last is sample-unseen's.
+# detainees' flight, Khalladi's capture, the drug lords in U.S. custody, none of which gives what is asked. The
+# sample-hard set's (written before the check) and sample-unseen's.
 @pytest.mark.parametrize("text, reason", [
     ("When did Ambassador Ronald Johnson arrive in Mexico?", "asks for a date"),
     ("How many drug laboratories were dismantled?", "asks for a number"),
     ("What is the population of Sinaloa?", "asks for a number"),
     ("Which airline carried the detainees?", "does not answer"),
+    ("What reward was offered for Otmane Khalladi?", "asks for a number"),
+    ("What sentence did El Chapo receive in his U.S. trial?", "asks for a penalty"),
 ])
 def test_near_misses_decline_and_say_why(sample_assistant, text, reason):
     assert not _unchecked(sample_assistant, text).abstained
@@ -52,6 +54,8 @@ def test_near_misses_decline_and_say_why(sample_assistant, text, reason):
     ("When was the first transfer carried out?", "December"),
     ("Who is the U.S. ambassador mentioned in the article?", "Ronald Johnson"),
     ("Whose aircraft transported the detainees?", "Armed Forces"),
+    ("What reward was offered for Alejandro N?", "$250,000"),
+    ("What penalty did Mexico secure a commitment the U.S. would not seek?", "death penalty"),
 ])
 def test_answers_the_article_gives_pass_the_check(sample_assistant, text, gold):
     answer = sample_assistant.ask(text)
@@ -72,6 +76,16 @@ def test_the_verifier_swaps_in_a_sentence_it_reads_far_better(sample_assistant):
     assert "Ronald Johnson" not in choice.candidates[0].text
     assert "Ronald Johnson" in review.chosen[0].text
     assert review.chosen[0] in choice.shortlisted[:READ]
+
+
+def test_a_where_question_quotes_the_sentence_naming_the_place(sample_assistant):
+    """The first pass quotes Alejandro "N"'s arrest ("one of the 10 most wanted fugitives") for where he was wanted;
+    the next sentence, which the verifier reads above its threshold, names the place ("in North Carolina") and is
+    quoted with it."""
+    text = "Where was Alejandro N wanted?"
+    assert "North Carolina" not in _unchecked(sample_assistant, text).answer
+    answer = sample_assistant.ask(text)
+    assert not answer.abstained and "North Carolina" in answer.answer
 
 
 def test_the_verifier_reads_only_single_fact_questions(sample_assistant):

@@ -21,14 +21,19 @@ SETS = ROOT / "evals" / "sets"
 #   coin toss: it quotes a "U.S. authorities" sentence or the ambassador's, whose confidences differ
 #   by 0.0003; the verifier's second reading (assistant/answer_check.py) now quotes the ambassador's.
 #   With that reading: 37 of 40 and 5 of 6 ("Which airline carried the detainees?" declines);
-#   "Where was Alejandro N wanted?" now quotes his detention alone.
+#   "Where was Alejandro N wanted?" quoted his detention alone until a "where" came to prefer the sentence
+#   naming a place ("in North Carolina"), and "What sentence did El Chapo receive?" declines since a penalty
+#   asked for must be given: 39 of 40 here (38 with the aircraft) and 6 of 6. The one miss left asks for the
+#   news site, named only in the page's "Discover more from Riviera Maya News & Events" line.
 # - sample-hard.jsonl, written before the verifier was tuned (document-level, counting and near-miss
 #   questions): 10 of 10 answerable (9 until "Give me an overview of the document." stopped reading "me"
-#   as the summary's topic), 5 of 8 unanswerable decline (2 of 8 before the verifier's reading).
+#   as the summary's topic), 5 of 8 unanswerable decline (2 of 8 before the verifier's reading; 7 of 8 since
+#   a reward or a penalty asked for must be given). "In which city was Ismael Zambada arrested?" still
+#   quotes the sentence listing him in U.S. custody.
 @pytest.mark.parametrize("name, answered_floor, abstained_floor", [
     ("sample.jsonl", 25, 4),
-    ("sample-unseen.jsonl", 37, 5),
-    ("sample-hard.jsonl", 10, 5),
+    ("sample-unseen.jsonl", 38, 6),
+    ("sample-hard.jsonl", 10, 7),
 ])
 def test_sample_set_floor(sample_assistant, tmp_path, name, answered_floor, abstained_floor):
     run = run_set(SETS / name, sample_assistant.settings, out=tmp_path / "run", assistant=sample_assistant)
