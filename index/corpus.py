@@ -20,7 +20,7 @@ from index.keyword_index import IndexedWords, KeywordIndex
 from index.leftovers import Leftovers, find_leftovers, remove_files
 from index.source_paths import source_file, source_key
 from index.vector_store import VectorStore, drop_collections
-from index.word_piece_upgrade import trim_word_pieces
+from index.word_piece_upgrade import upgrade_word_pieces
 from index.writer_lock import WriterLock
 
 __all__ = ["Corpus", "CorpusConfig", "Guard", "IngestReport", "Progress"]
@@ -133,7 +133,7 @@ class Corpus:
             self.vectors.reopen()
             rekeyed = self._rekey()
             self.catalog.compact()  # vectors an earlier version stored, in this version's smaller form
-            trim_word_pieces(self.catalog, self.embedder)  # and word-piece vectors of its stop words too
+            upgrade_word_pieces(self.catalog, self.embedder)  # and word-piece vectors, in int4, of content words
             added, deleted = self._mend_vectors(thorough)
             self._writing.touch()
             yield bool(rekeyed or added or deleted)

@@ -101,7 +101,8 @@ class Embedder:
                          on_batch: Callable[[int], None] | None = None
                          ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
         """Vectors of each text, of each (start, end) character span inside it, and of each content
-        word-piece inside the spans (all word-pieces when a text has no span), compressed to int8.
+        word-piece inside the spans (all word-pieces when a text has no span), compressed to int8
+        (token_vectors.to_bytes stores them as int4).
 
         A span's vector pools the text's contextual token vectors over the span ("late
         chunking"): sentence vectors come free with the chunk's forward pass instead of costing

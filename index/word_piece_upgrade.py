@@ -1,4 +1,4 @@
-"""Word-piece vectors stored before chunks kept only their content words' are trimmed in place, without the model."""
+"""Word-piece vectors stored in an earlier form are brought to the current one in place, without the model."""
 
 import numpy as np
 
@@ -10,34 +10,44 @@ FORM = "token_vectors"  # the catalog's meta key recording the form its word-pie
 BATCH = 1000  # chunks per transaction
 
 
-def trim_word_pieces(catalog: Catalog, embedder: Embedder) -> int:
-    """Drop the stop-word and punctuation rows of every chunk whose word-piece vectors are in the earlier
-    form (one row per word-piece); how many chunks were trimmed. The kept rows are the very bytes an ingest
-    now stores, so nothing is embedded again. A trimmed chunk already has the new form and is left alone,
-    so an interrupted run resumes; readers meanwhile rank a chunk of either form (the earlier form's extra
-    rows only add word-pieces a question's content word-pieces could match: SciFact nDCG@10 0.7608 with
-    them, 0.7598 without)."""
-    if catalog.meta(FORM) == token_vectors.FORMAT:
+def upgrade_word_pieces(catalog: Catalog, embedder: Embedder) -> int:
+    """Bring every chunk's word-piece vectors to token_vectors.FORMAT; how many chunks changed. From the int8
+    form (INT8_FORMAT) the rows are only requantized; from the first form (a row per word-piece, no form
+    recorded) the stop-word and punctuation rows are dropped too, which needs the tokenizer, not the model.
+    Either way the result is the very bytes an ingest now stores, so nothing is embedded again. A chunk
+    already upgraded is recognised by its blob and left alone, so an interrupted run resumes; readers
+    meanwhile read either form (token_vectors.from_bytes)."""
+    form = catalog.meta(FORM)
+    if form == token_vectors.FORMAT:
         return 0
-    trimmed, after = 0, ""
+    upgraded, after = 0, ""
     while found := catalog.word_pieces_after(after, BATCH):
-        texts = [embedding_input(chunk) for chunk, _ in found]
-        rows = embedder.content_rows(texts, [embedding_spans(chunk, text) for (chunk, _), text in zip(found, texts)])
-        changed = [(chunk.id, _trimmed(blob, every, kept)) for (chunk, blob), (every, kept) in zip(found, rows)]
+        if form == token_vectors.INT8_FORMAT:
+            rows: list[tuple[int, np.ndarray] | None] = [None] * len(found)
+        else:
+            texts = [embedding_input(chunk) for chunk, _ in found]
+            rows = embedder.content_rows(texts, [embedding_spans(chunk, text)
+                                                 for (chunk, _), text in zip(found, texts)])
+        changed = [(chunk.id, _upgraded(blob, content)) for (chunk, blob), content in zip(found, rows)]
         changed = [(cid, blob) for cid, blob in changed if blob is not None]
         catalog.replace_word_pieces(changed)
-        trimmed += len(changed)
+        upgraded += len(changed)
         after = found[-1][0].id
     catalog.set_meta(FORM, token_vectors.FORMAT)
-    if trimmed:
-        catalog.vacuum()  # once: the trimmed rows were two fifths of the file
-    return trimmed
+    if upgraded:
+        catalog.vacuum()  # once: the int8 rows took twice the space, the first form's stop words two fifths more
+    return upgraded
 
 
-def _trimmed(blob: bytes, every: int, kept: np.ndarray) -> bytes | None:
-    """The content rows of a chunk's stored vectors, or None when they need no trimming (already the new
-    form) or can't be matched to its word-pieces (left as they are)."""
-    stored = token_vectors.compressed_rows(blob)
-    if len(stored) != every or len(kept) == every:
+def _upgraded(blob: bytes, content: tuple[int, np.ndarray] | None) -> bytes | None:
+    """A chunk's stored vectors in the current form, or None when they are in it already. `content` is (how
+    many word-pieces the chunk has, which of them are content words') when its rows may hold every
+    word-piece; rows that can't be matched to its word-pieces are kept whole."""
+    if token_vectors.is_packed(blob):
         return None
-    return stored[kept].tobytes()
+    stored = token_vectors.int8_rows(blob)
+    if content is not None:
+        every, kept = content
+        if len(stored) == every and len(kept) != every:
+            stored = stored[kept]
+    return token_vectors.to_bytes(stored)

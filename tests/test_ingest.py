@@ -52,8 +52,15 @@ def test_an_index_from_before_word_piece_vectors_answers_and_is_completed_by_the
     _consistent(assistant)
 
 
-def test_word_piece_vectors_of_the_earlier_form_are_trimmed_in_place_to_what_an_ingest_stores_now(
-        make_assistant, sources, monkeypatch):
+def _int8(compressed: np.ndarray) -> bytes:
+    """How word-piece rows were stored before int4: as they are."""
+    return compressed.astype(np.int8).tobytes()
+
+
+@pytest.mark.parametrize("every_piece, recorded", [(True, None), (False, token_vectors.INT8_FORMAT)])
+def test_word_piece_vectors_of_an_earlier_form_are_upgraded_in_place_to_what_an_ingest_stores_now(
+        make_assistant, sources, monkeypatch, every_piece, recorded):
+    """The first form kept a row per word-piece and recorded no form; the second, content words' rows in int8."""
     def stored_word_pieces() -> dict[str, bytes]:
         with sqlite3.connect(next((sources.parent / "data").glob("*.sqlite"))) as db:
             return dict(db.execute("SELECT id, token_vectors FROM chunks"))
@@ -61,26 +68,34 @@ def test_word_piece_vectors_of_the_earlier_form_are_trimmed_in_place_to_what_an_
     def catalog_bytes() -> int:  # the catalog with its write-ahead log
         return sum(f.stat().st_size for f in stored.parent.glob(stored.name + "*"))
 
+    question = "How many operatives were expelled to the United States?"
     make_assistant().ingest([sources])
     now = stored_word_pieces()
     shutil.rmtree(sources.parent / "data")
-    with monkeypatch.context() as earlier:  # the earlier form: every word-piece's vector
-        every_piece = embedder_module._pieces_in
-        earlier.setattr(embedder_module, "_kept_pieces", lambda text, offsets, spans: every_piece(offsets, spans))
+    with monkeypatch.context() as earlier:
+        earlier.setattr(token_vectors, "to_bytes", _int8)
+        if every_piece:
+            pieces_in = embedder_module._pieces_in
+            earlier.setattr(embedder_module, "_kept_pieces", lambda text, offsets, spans: pieces_in(offsets, spans))
         make_assistant().ingest([sources])
     before = stored_word_pieces()
-    assert before.keys() == now.keys() and all(len(before[c]) > len(now[c]) for c in now)
+    # int8 rows take twice the bytes of int4 ones (which open with a one-byte mark); the first form's, more.
+    assert before.keys() == now.keys() and all(len(before[c]) >= 2 * (len(now[c]) - 1) > 0 for c in now)
     [stored] = (sources.parent / "data").glob("*.sqlite")
     with sqlite3.connect(stored) as db:
-        db.execute("DELETE FROM meta WHERE key=?", (word_piece_upgrade.FORM,))  # catalogs did not record it
+        db.execute("DELETE FROM meta WHERE key=?", (word_piece_upgrade.FORM,))  # the first catalogs did not record it
+        if recorded:
+            db.execute("INSERT INTO meta VALUES (?, ?)", (word_piece_upgrade.FORM, recorded))
     size = catalog_bytes()
     assistant = make_assistant()
-    again = assistant.ingest([sources])  # every write session trims first
+    answered = assistant.ask(question).citations  # read in the earlier form
+    again = assistant.ingest([sources])  # every write session upgrades first
     assert again.summary() == "0 added, 0 updated, 1 unchanged, 0 removed, 0 failed" and again.chunks_embedded == 0
     assert stored_word_pieces() == now  # the very bytes an ingest stores now
     assert catalog_bytes() < size  # the space given back
     assert assistant.corpus.catalog.meta(word_piece_upgrade.FORM) == token_vectors.FORMAT
-    assert word_piece_upgrade.trim_word_pieces(assistant.corpus.catalog, assistant.corpus.embedder) == 0
+    assert word_piece_upgrade.upgrade_word_pieces(assistant.corpus.catalog, assistant.corpus.embedder) == 0
+    assert assistant.ask(question).citations == answered
     _consistent(assistant)
 
 
