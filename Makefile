@@ -76,4 +76,4 @@ train: install
 	$(PY) -m training
 
 clean:
-	rm -rf .footnote
+	rm -rf .footnote bench/results/scale-work
