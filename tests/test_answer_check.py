@@ -29,13 +29,12 @@ def _review(assistant, text: str, threshold: float):
                                                              choice.shortlisted_probabilities, choice.candidates, 2)
 
 
-# Each was quoted before: a sentence about the ambassador, the laboratories, an arrest in Sinaloa, the
-# detainees' flight, Khalladi's capture, the drug lords in U.S. custody, none of which gives what is asked. The
-# sample-hard set's (written before the check) and sample-unseen's.
+# Each was quoted before: a sentence about the ambassador, the laboratories, the detainees' flight, Khalladi's
+# capture, the drug lords in U.S. custody, none of which gives what is asked. The sample-hard set's (written
+# before the check) and sample-unseen's.
 @pytest.mark.parametrize("text, reason", [
     ("When did Ambassador Ronald Johnson arrive in Mexico?", "asks for a date"),
     ("How many drug laboratories were dismantled?", "asks for a number"),
-    ("What is the population of Sinaloa?", "asks for a number"),
     ("Which airline carried the detainees?", "does not answer"),
     ("What reward was offered for Otmane Khalladi?", "asks for a number"),
     ("What sentence did El Chapo receive in his U.S. trial?", "asks for a penalty"),
@@ -47,6 +46,13 @@ def test_near_misses_decline_and_say_why(sample_assistant, text, reason):
     assert reason in answer.note
     assert answer.confidence < sample_assistant.settings.abstain_threshold
     assert answer.to_dict()["note"] == answer.note
+
+
+def test_the_population_of_sinaloa_is_declined(sample_assistant):
+    """The issue's first near miss (an arrest in Badiraguato quoted at 0.253 against 0.25): since the word-piece
+    vectors went to int4 the first gate already declines it (0.229), so the check above no longer sees it."""
+    answer = sample_assistant.ask("What is the population of Sinaloa?")
+    assert answer.abstained and answer.citations == []
 
 
 @pytest.mark.parametrize("text, gold", [
