@@ -12,7 +12,7 @@ import numpy as np
 
 from index import token_vectors
 from index.document import Chunk, Document
-from index.vectors import from_stored, to_int8, unit
+from index.vectors import from_stored, is_int4, to_int4, to_int8, unit
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS failures (path TEXT PRIMARY KEY, reason TEXT, at REAL
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 _CHUNK_COLUMNS = "id, path, start, end, text, sentences, title"
+VECTOR_FORM_KEY = "vectors"  # the meta key recording the form every chunk's stored vectors are in
+VECTOR_FORM = "int8-sentences-int4"
 _DOCUMENT_COLUMNS = "path, sha256, kind, title, text, page_starts, note, indexed_at, chunk_count, vector, origin"
 
 
@@ -226,19 +228,28 @@ class Catalog:
         return docs, chunks
 
     def compact(self, batch: int = 500) -> int:
-        """Store the chunk and sentence vectors of chunks written by an earlier version as this one
-        writes them (int8: a quarter and half of the bytes), a batch per transaction; how many chunks
-        were rewritten. Readers read either form meanwhile."""
-        done = 0
-        while rows := self._writer.execute(
-                "SELECT id, vector, sentence_vectors FROM chunks WHERE length(vector) = ? LIMIT ?",
-                (4 * self.dimension, batch)).fetchall():
+        """Store the vectors of chunks written by an earlier version as this one writes them (chunk vectors
+        int8, sentence vectors int4: a quarter and an eighth of float32's bytes), once per catalog, a batch
+        per transaction; how many chunks were rewritten. Readers read either form meanwhile, and an
+        interrupted run resumes: the catalog records the form only when every chunk is in it."""
+        if self.meta(VECTOR_FORM_KEY) == VECTOR_FORM:
+            return 0
+        done, after = 0, ""
+        while rows := self._writer.execute("SELECT id, vector, sentence_vectors FROM chunks WHERE id > ? "
+                                           "ORDER BY id LIMIT ?", (after, batch)).fetchall():
+            changed = [(self._compact_vector(vector), to_int4(self._sentence_rows(sentences)), cid)
+                       for cid, vector, sentences in rows if len(vector) == 4 * self.dimension or not is_int4(sentences)]
             with self._transaction():
-                self._writer.executemany("UPDATE chunks SET vector=?, sentence_vectors=? WHERE id=?", [
-                    (to_int8(from_stored(vector, self.dimension)), to_int8(self._sentence_rows(sentences)), cid)
-                    for cid, vector, sentences in rows])
-            done += len(rows)
+                self._writer.executemany("UPDATE chunks SET vector=?, sentence_vectors=? WHERE id=?", changed)
+            done, after = done + len(changed), rows[-1][0]
+        self.set_meta(VECTOR_FORM_KEY, VECTOR_FORM)
+        if done:
+            self.vacuum()  # once: int8 sentence vectors took twice the space, float16 ones four times
         return done
+
+    def _compact_vector(self, blob: bytes) -> bytes:
+        """A chunk vector as int8 (an earlier version's float32 one is converted; an int8 one is kept as it is)."""
+        return to_int8(from_stored(blob, self.dimension)) if len(blob) == 4 * self.dimension else blob
 
     def _sentence_rows(self, blob: bytes) -> np.ndarray:
         return from_stored(blob, self.dimension, legacy=np.float16)

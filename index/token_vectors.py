@@ -20,7 +20,7 @@ import numpy as np
 
 from index.keyword_index import stopwords
 from index.model_files import shipped_file
-from index.vectors import unit
+from index.vectors import pack_int4, unit, unpack_int4
 
 PROJECTION_FILE = Path(__file__).with_name("token_projection.npy")
 DIMENSIONS = 96
@@ -28,7 +28,6 @@ DIMENSIONS = 96
 FORMAT = f"content-pieces-{DIMENSIONS}-int4"
 INT8_FORMAT = f"content-pieces-{DIMENSIONS}"  # the form before: the same rows as int8, 96 bytes each
 _PACKED = b"\x04"  # opens a stored int4 blob, whose length is then odd: an int8 one's is a multiple of 96
-_LEVELS = 7  # int4 values -7 … 7, stored as 1 … 15
 _WORD = re.compile(r"[^\W_]+")  # a run of letters or digits
 
 
@@ -64,21 +63,15 @@ def compress(states: np.ndarray) -> np.ndarray:
 
 
 def to_bytes(compressed: np.ndarray) -> bytes:
-    """Storage form of compress()'s int8 rows: each rescaled to -7 … 7, two to a byte, after the _PACKED mark."""
-    rows = compressed.astype(np.float32)
-    scale = np.maximum(np.abs(rows).max(axis=1, keepdims=True), 1.0)
-    levels = (np.round(rows / scale * _LEVELS) + _LEVELS + 1).astype(np.uint8)
-    return _PACKED + (levels[:, 0::2] << 4 | levels[:, 1::2]).tobytes()
+    """Storage form of compress()'s int8 rows: as int4, two to a byte (vectors.pack_int4), after the _PACKED mark."""
+    return _PACKED + pack_int4(compressed.reshape(-1, DIMENSIONS))
 
 
 def from_bytes(blob: bytes) -> np.ndarray:
     """Unit float32 rows back from storage, of either form (a reader may meet both while an upgrade runs)."""
     if not is_packed(blob):
         return expand(int8_rows(blob))
-    packed = np.frombuffer(blob, dtype=np.uint8, offset=len(_PACKED)).reshape(-1, DIMENSIONS // 2)
-    rows = np.empty((len(packed), DIMENSIONS), dtype=np.float32)
-    rows[:, 0::2], rows[:, 1::2] = packed >> 4, packed & 15
-    return unit(rows - (_LEVELS + 1))
+    return unpack_int4(blob[len(_PACKED):], DIMENSIONS)
 
 
 def is_packed(blob: bytes) -> bool:

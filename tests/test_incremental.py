@@ -3,9 +3,11 @@
 import sqlite3
 
 import numpy as np
+import pytest
 
+from index.catalog import VECTOR_FORM_KEY
 from index.keyword_index import KeywordIndex
-from index.vectors import from_stored, to_int8, unit
+from index.vectors import from_stored, to_int4, to_int8, unit
 
 from tests.conftest import write_documents
 
@@ -109,30 +111,35 @@ def test_an_interrupted_session_is_mended_id_by_id_even_when_the_counts_agree(ma
     assert not (corpus.config.data_dir / f"{corpus.collection_name}.writing").exists()
 
 
-def test_stored_vectors_read_back_within_a_hair_and_old_catalogs_are_compacted(make_assistant, sources):
+@pytest.mark.parametrize("earlier", ["float32 chunk vectors, float16 sentence vectors", "int8 sentence vectors"])
+def test_stored_vectors_read_back_within_a_hair_and_old_catalogs_are_compacted(make_assistant, sources, earlier):
     rows = unit(np.random.default_rng(1).normal(size=(6, 384))).astype(np.float32)
     assert np.abs((from_stored(to_int8(rows), 384) * rows).sum(axis=1) - 1).max() < 0.002
-    assert from_stored(to_int8(rows[:0]), 384).shape == (0, 384)
+    assert np.abs((from_stored(to_int4(rows), 384) * rows).sum(axis=1) - 1).max() < 0.02
+    assert from_stored(to_int8(rows[:0]), 384).shape == from_stored(to_int4(rows[:0]), 384).shape == (0, 384)
     with np.errstate(all="raise"):  # an all-zero row (a sentence with no word-piece) stays zero, no 0/0
         assert not from_stored(to_int8(np.zeros((2, 384), np.float32)), 384).any()
+        assert not from_stored(to_int4(np.zeros((2, 384), np.float32)), 384).any()
     assistant = make_assistant()
     assistant.ingest([sources])
     catalog = assistant.corpus.catalog
     ids = catalog.chunk_ids()
     current = catalog.vectors(ids)
 
-    # An earlier version's forms: float32 chunk vectors, float16 sentence vectors.
     stored = next((sources.parent / "data").glob("*.sqlite"))
     with sqlite3.connect(stored) as db:
-        db.executemany("UPDATE chunks SET vector=?, sentence_vectors=? WHERE id=?",
-                       [(v.tobytes(), s.astype(np.float16).tobytes(), cid) for cid, (v, s, _) in current.items()])
+        db.executemany("UPDATE chunks SET vector=?, sentence_vectors=? WHERE id=?", [
+            (v.tobytes(), s.astype(np.float16).tobytes(), cid) if earlier.startswith("float32")
+            else (to_int8(v), to_int8(s), cid) for cid, (v, s, _) in current.items()])
+        db.execute("DELETE FROM meta WHERE key=?", (VECTOR_FORM_KEY,))  # as an earlier version left it
     legacy = catalog.vectors(ids)
     assert all(np.allclose(legacy[cid][0], current[cid][0], atol=0.01) for cid in ids)  # read as they are
 
     assert make_assistant().ingest([sources]).chunks_embedded == 0  # the write session compacts them
     with sqlite3.connect(stored) as db:
-        sizes = db.execute("SELECT length(vector), length(sentence_vectors) % (2 + 384) FROM chunks").fetchall()
+        sizes = db.execute("SELECT length(vector), length(sentence_vectors) % 192 FROM chunks").fetchall()
     assert set(sizes) == {(1 + 2 + 384, 1)}
     compacted = catalog.vectors(ids)
     assert all(abs(float(compacted[cid][0] @ legacy[cid][0]) - 1) < 0.002 for cid in ids)
+    assert all(np.abs((compacted[cid][1] * legacy[cid][1]).sum(axis=1) - 1).max() < 0.02 for cid in ids)
     assert assistant.ask("How many operatives were expelled?").citations
