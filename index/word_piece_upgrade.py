@@ -12,17 +12,18 @@ BATCH = 1000  # chunks per transaction
 
 def upgrade_word_pieces(catalog: Catalog, embedder: Embedder) -> int:
     """Bring every chunk's word-piece vectors to token_vectors.FORMAT; how many chunks changed. From the int8
-    form (INT8_FORMAT) the rows are only requantized; from the first form (a row per word-piece, no form
-    recorded) the stop-word and punctuation rows are dropped too, which needs the tokenizer, not the model.
-    Either way the result is the very bytes an ingest now stores, so nothing is embedded again. A chunk
-    already upgraded is recognised by its blob and left alone, so an interrupted run resumes; readers
-    meanwhile read either form (token_vectors.from_bytes)."""
+    and int4 forms (INT8_FORMAT, INT4_FORMAT) the rows are only requantized; from the first form (a row per
+    word-piece, no form recorded) the stop-word and punctuation rows are dropped too, which needs the
+    tokenizer, not the model. From int8 the result is the very bytes an ingest now stores, from int4 nearly
+    (its rows are coded as they were rounded), and nothing is embedded again. A chunk already upgraded is
+    recognised by its blob and left alone, so an interrupted run resumes; readers meanwhile read any form
+    (token_vectors.from_bytes)."""
     form = catalog.meta(FORM)
     if form == token_vectors.FORMAT:
         return 0
     upgraded, after = 0, ""
     while found := catalog.word_pieces_after(after, BATCH):
-        if form == token_vectors.INT8_FORMAT:
+        if form in (token_vectors.INT8_FORMAT, token_vectors.INT4_FORMAT):
             rows: list[tuple[int, np.ndarray] | None] = [None] * len(found)
         else:
             texts = [embedding_input(chunk) for chunk, _ in found]
@@ -35,7 +36,7 @@ def upgrade_word_pieces(catalog: Catalog, embedder: Embedder) -> int:
         after = found[-1][0].id
     catalog.set_meta(FORM, token_vectors.FORMAT)
     if upgraded:
-        catalog.vacuum()  # once: the int8 rows took twice the space, the first form's stop words two fifths more
+        catalog.vacuum()  # once: int4 rows took twice the space, int8 ones four times, the first form's more
     return upgraded
 
 
@@ -43,8 +44,10 @@ def _upgraded(blob: bytes, content: tuple[int, np.ndarray] | None) -> bytes | No
     """A chunk's stored vectors in the current form, or None when they are in it already. `content` is (how
     many word-pieces the chunk has, which of them are content words') when its rows may hold every
     word-piece; rows that can't be matched to its word-pieces are kept whole."""
-    if token_vectors.is_packed(blob):
+    if token_vectors.is_current(blob):
         return None
+    if token_vectors.is_packed(blob):
+        return token_vectors.quantize(token_vectors.from_bytes(blob))
     stored = token_vectors.int8_rows(blob)
     if content is not None:
         every, kept = content

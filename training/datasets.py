@@ -1,8 +1,11 @@
 """The dev-split corpora the trainers fit on, read through evals.importers: SciFact and SQuAD v1.1 as open corpora."""
 
+import argparse
 import random
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from evals.docids import file_name
 from evals.importers.beir import document_text, import_beir
@@ -23,6 +26,26 @@ class Dataset:
     name: str
     documents: dict[str, str]
     questions: list[tuple[str, Gold]]
+
+
+def sample_arguments(description: str, documents: int) -> argparse.Namespace:
+    """The command line of a trainer that fits on sampled document text: --evalsets, --documents, --models."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--evalsets", type=Path, default=EVALSETS)
+    parser.add_argument("--documents", type=int, default=documents, help="sampled from each corpus")
+    parser.add_argument("--models", type=Path, default=Path(".footnote/models"), help="ONNX export cache")
+    return parser.parse_args()
+
+
+def sampled_documents(evalsets: Path, per_corpus: int, seed: int) -> list[str]:
+    """Document text only, `per_corpus` drawn from each of SciFact's abstracts and SQuAD's paragraphs (a document's
+    file text: its title line, then its text), for the unsupervised fits of the word-piece vectors' storage."""
+    sample = np.random.default_rng(seed)
+    texts = []
+    for dataset in (scifact(evalsets), squad(evalsets)[0]):
+        docs = list(dataset.documents.values())
+        texts += [docs[i] for i in sample.choice(len(docs), per_corpus, replace=False)]
+    return texts
 
 
 def scifact(evalsets: Path = EVALSETS) -> Dataset:

@@ -8,9 +8,7 @@ every stored word-piece vector, so indexes built before must be rebuilt (`footno
 deleting .footnote); training/ranker.py refits the ranker on top of it.
 """
 
-import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -24,18 +22,9 @@ from training import datasets
 
 def main() -> int:
     """Sample documents, embed them, keep the principal directions of their word-piece vectors."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--evalsets", type=Path, default=datasets.EVALSETS)
-    parser.add_argument("--documents", type=int, default=300, help="sampled from each corpus")
-    parser.add_argument("--models", type=Path, default=Path(".footnote/models"), help="ONNX export cache")
-    args = parser.parse_args()
+    args = datasets.sample_arguments(__doc__.splitlines()[0], documents=300)
     enforce_offline()
-    random = np.random.default_rng(0)
-    texts = []
-    for dataset in (datasets.scifact(args.evalsets), datasets.squad(args.evalsets)[0]):
-        # A document's file text: its title line, then its text (the same word-pieces as title + text).
-        docs = list(dataset.documents.values())
-        texts += [docs[i] for i in random.choice(len(docs), args.documents, replace=False)]
+    texts = datasets.sampled_documents(args.evalsets, args.documents, seed=0)
     states = unit(np.vstack(Embedder(args.models).word_piece_states(texts)))
     np.save(token_vectors.PROJECTION_FILE, token_vectors.fit_projection(states))
     print(f"{token_vectors.PROJECTION_FILE}: {token_vectors.DIMENSIONS} directions from {len(states):,} word-pieces "
