@@ -238,7 +238,8 @@ class Catalog:
         while rows := self._writer.execute("SELECT id, vector, sentence_vectors FROM chunks WHERE id > ? "
                                            "ORDER BY id LIMIT ?", (after, batch)).fetchall():
             changed = [(self._compact_vector(vector), to_int4(self._sentence_rows(sentences)), cid)
-                       for cid, vector, sentences in rows if len(vector) == 4 * self.dimension or not is_int4(sentences)]
+                       for cid, vector, sentences in rows
+                       if len(vector) == 4 * self.dimension or not is_int4(sentences)]
             with self._transaction():
                 self._writer.executemany("UPDATE chunks SET vector=?, sentence_vectors=? WHERE id=?", changed)
             done, after = done + len(changed), rows[-1][0]

@@ -102,7 +102,8 @@ def test_word_piece_vectors_of_an_earlier_form_are_upgraded_in_place_to_what_an_
     upgraded = stored_word_pieces()
     if recorded == token_vectors.INT4_FORMAT:  # coded from the int4 rows, not the int8 ones an ingest codes
         assert all(len(upgraded[c]) == len(now[c]) for c in now)
-        same = np.mean(np.concatenate([np.frombuffer(upgraded[c], np.uint8) == np.frombuffer(now[c], np.uint8) for c in now]))
+        same = np.mean(np.concatenate([np.frombuffer(upgraded[c], np.uint8) == np.frombuffer(now[c], np.uint8)
+                                       for c in now]))
         cosines = np.concatenate([(token_vectors.from_bytes(upgraded[c]) * token_vectors.from_bytes(now[c])).sum(axis=1)
                                   for c in now])
         assert same > 0.6 and cosines.mean() > 0.93  # measured 0.69 and 0.95: a differing code names a neighbour
