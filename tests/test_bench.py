@@ -89,16 +89,17 @@ def test_the_bare_devtools_driver_waits_for_an_element_a_page_adds_later(tmp_pat
             server.shutdown()
 
 
-FIXTURE = ROOT / "tests" / "fixtures" / "bench-results"  # the results docs/performance.md shows (2026-12-06 06:12 run)
+FIXTURE = ROOT / "tests" / "fixtures" / "bench-results"  # the results docs/performance.md shows (make bench of 2026-12-07 13:40, bench-scale 13:28)
 
 
 def test_the_performance_page_is_rendered_from_the_results():
     page = performance_page.render(FIXTURE)
     assert "<!-- figures" not in page and page.startswith("# Performance")
-    assert "Run of 2026-12-06 06:12:51, 35.6 min, a full run" in page
-    assert "| SciFact dev | nDCG@10 | **0.7608** | 0.7196 | 0.6884 | 0.7196 | 1.057 |" in page
-    assert "Goals missed in this run: scifact answer p50 <= hybrid peer retrieval p50 (ms)." in page
-    assert "| SQuAD-open hit@1 >= 0.85 | 0.852 | 0.85 | yes |" in page
+    assert "Run of 2026-12-07 13:40:58, 27.8 min, a full run" in page
+    assert "| SciFact dev | nDCG@10 | **0.7572** | 0.7196 | 0.6884 | 0.7196 | 1.052 |" in page
+    assert ("Goals missed in this run: sample answer p50 <= hybrid peer retrieval p50 (ms); scifact answer p50 <= "
+            "hybrid peer retrieval p50 (ms).") in page
+    assert "| SQuAD-open hit@1 >= 0.85 | 0.854 | 0.85 | yes |" in page
     assert "**first answer 1.23 s after ready** (median of 5" in page
     assert "| verification p50 / p95, ms (goal ≤ 30 p50) | 10.5 / 304.7 | 103.6 / 1177.0 |" in page
     assert "the .docx bomb refused within 5 s and 200 MB: met." in page
