@@ -99,6 +99,14 @@ class Chromium:
         self._browser.close()
         self._process.terminate()
         self._process.wait(timeout=30)
+        # Chromium's helper processes may still write to the profile a moment after the browser exits (in CI a
+        # removal once met a folder that had just been written to: "Directory not empty"); retry for 5 s.
+        for _ in range(50):
+            try:
+                self._profile.cleanup()
+                return
+            except OSError:
+                time.sleep(0.1)
         self._profile.cleanup()
 
 
