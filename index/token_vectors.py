@@ -25,7 +25,7 @@ import numpy as np
 
 from index.keyword_index import stopwords
 from index.model_files import shipped_file
-from index.vectors import unit, unpack_int4
+from index.vectors import opens_with, unit, unpack_int4
 
 PROJECTION_FILE = Path(__file__).with_name("token_projection.npy")
 CODEBOOK_FILE = Path(__file__).with_name("token_codebooks.npy")
@@ -118,12 +118,12 @@ def from_bytes(blob: bytes) -> np.ndarray:
 
 def is_current(blob: bytes) -> bool:
     """Whether a stored blob is in to_bytes' form."""
-    return len(blob) % 2 == 1 and blob[:len(_QUANTIZED)] == _QUANTIZED
+    return opens_with(blob, _QUANTIZED)
 
 
 def is_packed(blob: bytes) -> bool:
     """Whether a stored blob is in the earlier int4 form (INT4_FORMAT)."""
-    return len(blob) % 2 == 1 and blob[:len(_PACKED)] == _PACKED
+    return opens_with(blob, _PACKED)
 
 
 def int8_rows(blob: bytes) -> np.ndarray:

@@ -48,7 +48,13 @@ def unpack_int4(data: bytes, dimension: int) -> np.ndarray:
 
 def is_int4(blob: bytes) -> bool:
     """Whether stored rows are in to_int4's form."""
-    return len(blob) % 2 == 1 and blob[:1] == _INT4
+    return opens_with(blob, _INT4)
+
+
+def opens_with(blob: bytes, mark: bytes) -> bool:
+    """Whether a stored blob is of a marked form opening with `mark` (a marked one's length is odd: the plain
+    float and int8 rows of earlier catalogs have an even length, and may begin with any byte)."""
+    return len(blob) % 2 == 1 and blob[:len(mark)] == mark
 
 
 def from_stored(blob: bytes, dimension: int, legacy: type = np.float32) -> np.ndarray:

@@ -89,7 +89,8 @@ def test_the_bare_devtools_driver_waits_for_an_element_a_page_adds_later(tmp_pat
             server.shutdown()
 
 
-FIXTURE = ROOT / "tests" / "fixtures" / "bench-results"  # the results docs/performance.md shows (make bench of 2026-12-07 13:40, bench-scale 13:28)
+# The results docs/performance.md shows (make bench of 2026-12-07 13:40, bench-scale 13:28).
+FIXTURE = ROOT / "tests" / "fixtures" / "bench-results"
 
 
 def test_the_performance_page_is_rendered_from_the_results():
