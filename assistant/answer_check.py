@@ -1,6 +1,6 @@
 """A second reading of the shortlist: the verifier reads the leading sentences with the question, swaps in one it
 reads far better than the first pass's choice (or one naming the place a "where" asks for), and objects when none
-answers it or a number, date or penalty asked is missing."""
+answers it or a number, date, penalty or named place asked is missing."""
 
 import re
 from collections.abc import Sequence
@@ -47,6 +47,13 @@ _QUANTITY = re.compile(r"\bwhat(?:'s| is| was| are| were)\s+(?:the\s+)?(?:curren
 # "in North Carolina", "at the University of Wittenberg": where a "where" question's answer usually is.
 _LOCATIVE = re.compile(r"\b(?i:in|at|from|to|near|into|across|outside|inside|throughout|within|towards?|via|off|on)"
                        r"\s+(?:the\s+)?([A-Z][\w\u00c0-\u024f]+)")
+# "In which city was he arrested?" asks for a place by its name, as "where" need not ("in the brain").
+_NAMED_PLACE = re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:city|town|village|country|nation|state|province|"
+                          r"county|region|continent|island|capital)\b", re.I)
+# How a sentence names a place: after a preposition ("in Culiacán", "part of Northumberland") or as an owner
+# ("England's northern fortress").
+_PLACE_NAME = re.compile(r"\b(?i:in|at|from|to|near|into|across|outside|inside|throughout|within|towards?|via|off|"
+                         r"on|of)\s+(?:the\s+)?([A-Z][\w\u00c0-\u024f]+)|\b([A-Z][\w\u00c0-\u024f]+)['’]s\b")
 # "What sentence did he receive?": a penalty, not a sentence of text.
 _PENALTY = re.compile(r"\bwhat\s+(?:\w+\s+)?(?:sentence|punishment|penalty)\b|\bsentenced to what\b", re.I)
 # "Did the report say …?" is answered yes or no by the reader of a quote; the verifier learnt what a sentence
@@ -129,7 +136,8 @@ class AnswerCheck:
 
     @staticmethod
     def _type_objection(question: Question, chosen: Sequence[Candidate]) -> Objection | None:
-        """An objection when the question asks for a number, a date or a penalty and no chosen sentence gives one."""
+        """An objection when the question asks for a number, a date, a penalty or a named place and no chosen
+        sentence gives one."""
         kind = _asked_kind(question)
         if kind and not any(_gives(kind, c.text, question.terms.words) for c in chosen):
             return Objection(f"The question asks for a {kind}; the closest passages give none.", 0.0)
@@ -169,11 +177,16 @@ def _asked_kind(question: Question) -> str:
         return kind
     if _PENALTY.search(asked):
         return "penalty"
+    if _NAMED_PLACE.search(asked):
+        return "named place"
     return "number" if _QUANTITY.search(asked) else ""
 
 
 def _gives(kind: str, sentence: str, question_words: set[str]) -> bool:
-    """Whether a sentence states a `kind` (a number, a date or a penalty) that the question does not already say."""
+    """Whether a sentence states a `kind` (a number, a date, a penalty or a named place) that the question does not
+    already say."""
+    if kind == "named place":
+        return any((m.group(1) or m.group(2)).lower() not in question_words for m in _PLACE_NAME.finditer(sentence))
     also = _ALSO_GIVES[kind]
     return type_signals(sentence, question_words).get(kind, False) or any(
         also.fullmatch(w) for w in words(sentence) if w not in question_words)

@@ -1,5 +1,5 @@
-"""The verifier's second reading: it picks what to quote, near misses decline with a reason, a number, a date or a
-penalty asked for must be given, and a "where" prefers the sentence that names a place."""
+"""The verifier's second reading: it picks what to quote, near misses decline with a reason, a number, a date, a
+penalty or a named place asked for must be given, and a "where" prefers the sentence that names a place."""
 
 import pytest
 
@@ -38,6 +38,7 @@ def _review(assistant, text: str, threshold: float):
     ("Which airline carried the detainees?", "does not answer"),
     ("What reward was offered for Otmane Khalladi?", "asks for a number"),
     ("What sentence did El Chapo receive in his U.S. trial?", "asks for a penalty"),
+    ("In which city was Ismael Zambada arrested?", "asks for a named place"),
 ])
 def test_near_misses_decline_and_say_why(sample_assistant, text, reason):
     assert not _unchecked(sample_assistant, text).abstained
@@ -62,6 +63,7 @@ def test_the_population_of_sinaloa_is_declined(sample_assistant):
     ("Whose aircraft transported the detainees?", "Armed Forces"),
     ("What reward was offered for Alejandro N?", "$250,000"),
     ("What penalty did Mexico secure a commitment the U.S. would not seek?", "death penalty"),
+    ("In which city was Otmane Khalladi captured?", "Playa del Carmen"),
 ])
 def test_answers_the_article_gives_pass_the_check(sample_assistant, text, gold):
     answer = sample_assistant.ask(text)
