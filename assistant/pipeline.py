@@ -19,6 +19,7 @@ from assistant.generate import Generator, OnToken
 from assistant.index_lock import IndexLock
 from assistant.llm import ChatModel
 from assistant.llm_followup import ModelReader
+from assistant.provenance import provenance_answer
 from assistant.question import Question
 from assistant.retriever import HybridRetriever
 from assistant.settings import Settings, UsageError
@@ -169,7 +170,10 @@ class Assistant:
     def _answer(self, question: Question, top_k: int | None, max_sentences: int | None, started: float) -> Answer:
         passages = self.retriever.retrieve(question, top_k or self.settings.top_k)
         retrieved = time.perf_counter()
-        if passages and is_document_request(question.text):
+        about = provenance_answer(self.corpus, question, passages, self.indexed_paths) if passages else None
+        if about:
+            answer = about
+        elif passages and is_document_request(question.text):
             answer = Summarizer(self.corpus).answer(question, passages, self.indexed_paths())
         elif passages:
             answer = self.answerer.answer(question, passages, max_sentences)

@@ -26,10 +26,10 @@ def line_kind(text: str) -> str:
     words = _WORD.findall(text)
     if len(words) < 3 and not _ENDS_SENTENCE.search(text):
         return "fragment"
-    if len(words) <= _TITLE_WORDS and not _ENDS_SENTENCE.search(text) and not re.search(r"[\d:]", text):
-        return "heading"  # a title in sentence case ("Zebra mascot notes"): no number or "label: value" in it
     if _BYLINE.match(text) and len(words) <= 10:
         return "byline"
+    if len(words) <= _TITLE_WORDS and not _ENDS_SENTENCE.search(text) and not re.search(r"[\d:]", text):
+        return "heading"  # a title in sentence case ("Zebra mascot notes"): no number or "label: value" in it
     if _CONTENTS.search(text):
         return "contents"
     if _FURNITURE.match(text) and len(words) <= 16:

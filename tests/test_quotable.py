@@ -14,6 +14,7 @@ from tests.conftest import SAMPLE_ARTICLE
     ("The Independent - Life and Style, 2023-10-16", "dateline"),
     ("Published March 3, 2021 by Reuters", "dateline"),
     ("By John Smith and Jane Doe", "byline"),
+    ("By Jane Okafor", "byline"),  # short, but a byline before it is a title
     ("Chapter 3 ........ 45", "contents"),
     ("1.2 Background and Motivation", "contents"),
     ("NFL", "fragment"),
