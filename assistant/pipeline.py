@@ -170,7 +170,7 @@ class Assistant:
     def _answer(self, question: Question, top_k: int | None, max_sentences: int | None, started: float) -> Answer:
         passages = self.retriever.retrieve(question, top_k or self.settings.top_k)
         retrieved = time.perf_counter()
-        about = provenance_answer(self.corpus, question, passages, self.indexed_paths) if passages else None
+        about = provenance_answer(self.corpus, question, passages) if passages else None
         if about:
             answer = about
         elif passages and is_document_request(question.text):

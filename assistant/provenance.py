@@ -5,7 +5,6 @@ question about what the document says; asked what the document is, they are the 
 """
 
 import re
-from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from index.corpus import Corpus
@@ -14,26 +13,29 @@ from index.document import Document
 from assistant.answer import Answer, Passage, Quote, quoting
 from assistant.question import Question
 from assistant.quotable import line_kind
-from assistant.summary import named_documents
+from assistant.summary import document_titles, named_documents
 
 _DOCUMENT = r"(?:this|the|that|it|its)\s+(?:\w+\s+)?(?:article|document|report|story|post|piece|paper|page|text|file)"
+_WROTE = r"(?:wrote|authored|is the author of|was the author of|is the writer of)"
+_OUTLET = r"(?:site|website|outlet|publication|newspaper|magazine|publisher|blog|news organi[sz]ation)s?"
+_PUT_OUT = r"(?:published|posted|ran|printed|carried|put out)"
+_DATED = r"(?:published|written|posted|released|dated)"
 _ASKS = {
     "title": re.compile(rf"\b(?:title|headline) of {_DOCUMENT}|\b{_DOCUMENT}(?:'s|’s)? (?:title|headline)\b|"
                         rf"\bwhat (?:is|was) {_DOCUMENT} (?:called|titled|named)\b", re.I),
-    "author": re.compile(rf"\bwho (?:wrote|authored|is the author of|was the author of|is the writer of) {_DOCUMENT}|"
-                         rf"\b(?:author|writer|byline) of {_DOCUMENT}|\b{_DOCUMENT}(?:'s|’s) (?:author|writer)\b", re.I),
-    "date": re.compile(rf"\bwhen (?:was|is) {_DOCUMENT} (?:published|written|posted|released|dated|from)\b|"
-                       rf"\b(?:publication|release) date of {_DOCUMENT}|\bwhat (?:date|day|year) (?:was|is) {_DOCUMENT} "
-                       rf"(?:published|written|posted|released|dated)\b", re.I),
-    "publisher": re.compile(rf"\bwho (?:published|posted|ran|printed|put out) {_DOCUMENT}|"
-                            rf"\b(?:site|website|outlet|publication|newspaper|magazine|publisher|blog|news organi[sz]ation)"
-                            rf"s? (?:that |which )?(?:published|posted|ran|printed|carried) {_DOCUMENT}|"
+    "author": re.compile(rf"\bwho {_WROTE} {_DOCUMENT}|\b(?:author|writer|byline) of {_DOCUMENT}|"
+                         rf"\b{_DOCUMENT}(?:'s|’s) (?:author|writer)\b", re.I),
+    "date": re.compile(rf"\bwhen (?:was|is) {_DOCUMENT} (?:{_DATED}|from)\b|"
+                       rf"\b(?:publication|release) date of {_DOCUMENT}|"
+                       rf"\bwhat (?:date|day|year) (?:was|is) {_DOCUMENT} {_DATED}\b", re.I),
+    "publisher": re.compile(rf"\bwho {_PUT_OUT} {_DOCUMENT}|\b{_OUTLET} (?:that |which )?{_PUT_OUT} {_DOCUMENT}|"
                             rf"\bwhere (?:was|is) {_DOCUMENT} (?:published|posted|from)\b|"
                             rf"\b(?:publisher|source) of {_DOCUMENT}", re.I),
 }
 # A page line naming who puts the document out: "Discover more from Riviera Maya News & Events", "Published by …",
 # "The Independent - Life and Style, 2023-10-16" (a dateline opening with its source).
-_PUBLISHER_LINE = re.compile(r"\b(?i:from|published (?:by|in|on))\s+(?:(?i:the)\s+)?[A-Z]|^[A-Z][^\d\n]*?\s[-–—|]\s")
+_PUBLISHER_LINE = re.compile(r"\b(?i:from|published (?:by|in|on))\s+(?:(?i:the)\s+)?[A-Z]|"
+                             r"^[A-Z][^\d\n]*?\s[-–—|]\s")
 _COPYRIGHT = re.compile(r"©|\b(?i:copyright)\b")  # "© 2024 Port Gazette Media", whatever kind of line it reads as
 _ACCEPTS = {"author": ("byline",), "date": ("dateline",), "publisher": ("furniture", "dateline")}
 _NOT_AUTHORS = re.compile(r"^(photo|image|credit|source):", re.I)
@@ -45,17 +47,15 @@ def asked_about_document(question: str) -> str:
     return next((aspect for aspect, pattern in _ASKS.items() if pattern.search(question)), "")
 
 
-def provenance_answer(corpus: Corpus, question: Question, passages: list[Passage],
-                      indexed_paths: Callable[[], list[str]]) -> Answer | None:
+def provenance_answer(corpus: Corpus, question: Question, passages: list[Passage]) -> Answer | None:
     """The lines of the document asked about that give its title, author, date or publisher, quoted; None when the
     question asks none of these or the document has no such line (the ordinary answerer then takes it)."""
     aspect = asked_about_document(question.text)
     if not aspect:
         return None
-    indexed = indexed_paths()
-    titles = {path: getattr(corpus.document(path), "title", "") for path in indexed}
-    named = named_documents(question.text, indexed, titles)
-    candidates = named or (indexed if len(indexed) == 1 else [p.path for p in passages])
+    titles = document_titles(corpus)
+    named = named_documents(question.text, list(titles), titles)
+    candidates = named or (list(titles) if len(titles) == 1 else [p.path for p in passages])
     document = corpus.document(candidates[0]) if candidates else None
     quotes = _lines(document, aspect) if document is not None else []
     if not quotes:
@@ -71,8 +71,9 @@ def _lines(document: Document, aspect: str) -> list[Quote]:
         start = document.text.find(document.title) if document.title else -1
         spans = [(start, start + len(document.title))] if start >= 0 else []
     else:
-        spans = [(m.start(), m.end()) for m in re.finditer(r"\S(?:[^\n]*\S)?", document.text)
-                 if _gives(aspect, m.group())][:1]
+        lines = re.finditer(r"\S(?:[^\n]*\S)?", document.text)
+        first = next((m.span() for m in lines if _gives(aspect, m.group())), None)
+        spans = [first] if first else []
     return [Quote(document.path, s, e, document.text[s:e], 1.0, document.location(s)) for s, e in spans]
 
 

@@ -53,6 +53,11 @@ def topic_terms(question: str, names: list[str]) -> list[str]:
     return [t for t in content_terms(question) if t not in _REQUEST_WORDS and t not in named]
 
 
+def document_titles(corpus: Corpus) -> dict[str, str]:
+    """Every indexed document's path → its title ('' when it has none), read without loading any text."""
+    return {row["path"]: row["title"] or "" for row in corpus.documents()}
+
+
 def named_documents(question: str, paths: list[str], titles: dict[str, str]) -> list[str]:
     """Indexed documents the question names by file name, stem or title."""
     lowered = question.lower()
@@ -112,7 +117,7 @@ class Summarizer:
 
     def answer(self, question: Question, passages: list[Passage], indexed: list[str]) -> Answer:
         """The summary of the documents the request is about, or a note asking which one."""
-        titles = {path: getattr(self.corpus.document(path), "title", "") for path in indexed}
+        titles = document_titles(self.corpus)
         named = named_documents(question.text, indexed, titles)
         topic = topic_terms(question.query, [PurePosixPath(p).name for p in named])
         if named:
