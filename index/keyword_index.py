@@ -22,6 +22,9 @@ _ARRAYS = ("term", "start", "bounds", "length", "post_ptr", "post_row", "post_tf
 _FILES = ("ids.json", "groups.json", "words.json") + tuple(f"{name}.npy" for name in _ARRAYS)
 _MAX_DEAD_SHARE = 0.25  # a segment with more of its rows deleted is rewritten without them
 _BATCH = 4000  # chunks tokenized at a time: bounds the memory of indexing a large folder
+# Segments merge up to this many rows and no further, so a merge's memory (about 3 KB a row at its peak) stays the
+# same from 30,000 passages to 100,000 and beyond; a question reads one more segment per this many rows.
+_MAX_MERGED_ROWS = 32_000
 
 
 class IndexedWords(NamedTuple):
@@ -300,8 +303,8 @@ class KeywordIndex:
     def _merged(self, segments: list[_Segment], dead: dict[str, list[int]],
                 generation: int) -> tuple[list[_Segment], dict[str, list[int]]]:
         """Rewrite each segment that lost a quarter of its rows, then merge the newest two while the
-        newest holds at least half as many rows as the one before (so there are about log2 of the
-        rows' count segments, and a row is merged about that many times over its life); merged
+        newest holds at least half as many rows as the one before and the two no more than
+        _MAX_MERGED_ROWS (so a row is merged about log2 of that many times over its life); merged
         rows leave their deleted ones behind."""
         written = 0
 
@@ -315,7 +318,8 @@ class KeywordIndex:
         for segment in segments:
             kept += merged([segment]) if len(dead.get(segment.name, [])) > _MAX_DEAD_SHARE * len(segment.ids) \
                 else [segment]
-        while len(kept) > 1 and 2 * _live(kept[-1], dead) >= _live(kept[-2], dead):
+        while len(kept) > 1 and 2 * _live(kept[-1], dead) >= _live(kept[-2], dead) and \
+                _live(kept[-1], dead) + _live(kept[-2], dead) <= _MAX_MERGED_ROWS:
             kept[-2:] = merged(kept[-2:])
         names = {s.name for s in kept}
         return kept, {name: rows for name, rows in dead.items() if name in names}

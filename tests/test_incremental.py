@@ -62,6 +62,20 @@ def test_updates_score_exactly_as_a_fresh_build_of_the_same_rows(tmp_path):
     assert [words[t] for t in terms][-1] == "1915"
 
 
+def test_segments_stop_merging_at_their_cap_and_score_the_same(tmp_path, monkeypatch):
+    """However many rows, no merge makes a segment larger than the cap (a merge's memory grows with its rows)."""
+    monkeypatch.setattr("index.keyword_index._MAX_MERGED_ROWS", 4)
+    updated, fresh = KeywordIndex(tmp_path / "updated"), KeywordIndex(tmp_path / "fresh")
+    ids = list(TEXTS)
+    for cid in ids:
+        updated.update(*_rows([cid]), removed=set())
+    fresh.rebuild(*_rows(ids))
+    segments = updated.row_terms().segments
+    assert max(len(s.ids) for s in segments) <= 4 and len(segments) >= len(ids) // 4
+    for query in ("harbour ships storm", "whales", "gulls keeper 1907", "canoes year"):
+        assert sorted(_ranked(updated, query)) == sorted(_ranked(fresh, query)), query
+
+
 def test_postings_count_each_terms_rows_as_a_plain_count_does():
     """The inverted arrays, built by sorting (term, row) keys in place, against a Counter; rows without terms and
     terms without rows included, and more rows than a byte can number."""
