@@ -96,6 +96,18 @@ def test_a_where_question_quotes_the_sentence_naming_the_place(sample_assistant)
     assert not answer.abstained and "North Carolina" in answer.answer
 
 
+def test_a_which_law_question_quotes_the_sentence_naming_a_law_first(sample_assistant):
+    """The first pass quotes the December transfer "under the same legal framework" for the law the transfer was
+    carried out under; the sentence naming it ("the National Security Law"), which the verifier reads as well, is
+    quoted first."""
+    text = "Under which law was the transfer carried out?"
+    assert not _unchecked(sample_assistant, text).answer.startswith("The transfer was executed in accordance with "
+                                                                     "the National Security Law")
+    answer = sample_assistant.ask(text)
+    assert not answer.abstained and answer.citations[0].quote.startswith("The transfer was executed in accordance "
+                                                                         "with the National Security Law")
+
+
 def test_the_verifier_reads_only_single_fact_questions(sample_assistant):
     """A threshold no sentence reaches objects to a short question; a compound one,
     a yes/no question and a claim are never read (one sentence can't answer the first, the reader settles the
