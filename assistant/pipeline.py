@@ -174,7 +174,7 @@ class Assistant:
         if about:
             answer = about
         elif passages and is_document_request(question.text):
-            answer = Summarizer(self.corpus).answer(question, passages, self.indexed_paths())
+            answer = Summarizer(self.corpus).answer(question, passages)
         elif passages:
             answer = self.answerer.answer(question, passages, max_sentences)
         else:

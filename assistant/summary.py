@@ -108,16 +108,17 @@ class Summarizer:
     """Answers document-level requests with each relevant document's most central sentences.
 
     >>> summarizer = Summarizer(corpus)
-    >>> summarizer.answer(question, passages, indexed=["sources/article.txt"]).answer
+    >>> summarizer.answer(question, passages).answer
     'The expulsion of 37 operatives … [1] With this operation, a total of 92 … [2] …'
     """
 
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
 
-    def answer(self, question: Question, passages: list[Passage], indexed: list[str]) -> Answer:
+    def answer(self, question: Question, passages: list[Passage]) -> Answer:
         """The summary of the documents the request is about, or a note asking which one."""
         titles = document_titles(self.corpus)
+        indexed = list(titles)
         named = named_documents(question.text, indexed, titles)
         topic = topic_terms(question.query, [PurePosixPath(p).name for p in named])
         if named:
