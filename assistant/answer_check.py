@@ -45,15 +45,15 @@ _QUANTITY = re.compile(r"\bwhat(?:'s| is| was| are| were)\s+(?:the\s+)?(?:curren
                        r"|\b(?:what|which)\s+(?:\w+\s+)?(?:reward|bounty|ransom|price|cost|salary|wage|budget|fee)s?\b",
                        re.I)
 # "in North Carolina", "at the University of Wittenberg": where a "where" question's answer usually is.
-_LOCATIVE = re.compile(r"\b(?i:in|at|from|to|near|into|across|outside|inside|throughout|within|towards?|via|off|on)"
-                       r"\s+(?:the\s+)?([A-Z][\w\u00c0-\u024f]+)")
+_PLACE_PREPOSITIONS = "in|at|from|to|near|into|across|outside|inside|throughout|within|towards?|via|off|on"
+_LOCATIVE = re.compile(rf"\b(?i:{_PLACE_PREPOSITIONS})\s+(?:the\s+)?([A-Z][\w\u00c0-\u024f]+)")
 # "In which city was he arrested?" asks for a place by its name, as "where" need not ("in the brain").
 _NAMED_PLACE = re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:city|town|village|country|nation|state|province|"
                           r"county|region|continent|island|capital)\b", re.I)
 # How a sentence names a place: after a preposition ("in Culiacán", "part of Northumberland") or as an owner
 # ("England's northern fortress").
-_PLACE_NAME = re.compile(r"\b(?i:in|at|from|to|near|into|across|outside|inside|throughout|within|towards?|via|off|"
-                         r"on|of)\s+(?:the\s+)?([A-Z][\w\u00c0-\u024f]+)|\b([A-Z][\w\u00c0-\u024f]+)['’]s\b")
+_PLACE_NAME = re.compile(rf"\b(?i:{_PLACE_PREPOSITIONS}|of)\s+(?:the\s+)?([A-Z][\w\u00c0-\u024f]+)|"
+                         r"\b([A-Z][\w\u00c0-\u024f]+)['’]s\b")
 # "Under which law …?", "What treaty was …?": a thing of a kind, usually named with the kind in its name.
 _KIND = re.compile(r"^\W*(?:(?:in|at|on|from|under|by|with|for|to|of)\s+)?(?:which|what)\s+([a-z]+)\s+"
                    r"(?:is|was|are|were|did|does|do|has|had|have|can|could|will|would)\b", re.I)
