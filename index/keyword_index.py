@@ -318,8 +318,10 @@ class KeywordIndex:
         for segment in segments:
             kept += merged([segment]) if len(dead.get(segment.name, [])) > _MAX_DEAD_SHARE * len(segment.ids) \
                 else [segment]
-        while len(kept) > 1 and 2 * _live(kept[-1], dead) >= _live(kept[-2], dead) and \
-                _live(kept[-1], dead) + _live(kept[-2], dead) <= _MAX_MERGED_ROWS:
+        while len(kept) > 1:
+            older, newest = _live(kept[-2], dead), _live(kept[-1], dead)
+            if 2 * newest < older or older + newest > _MAX_MERGED_ROWS:
+                break
             kept[-2:] = merged(kept[-2:])
         names = {s.name for s in kept}
         return kept, {name: rows for name, rows in dead.items() if name in names}
@@ -459,7 +461,7 @@ def _postings_of(term: np.ndarray, sizes: np.ndarray, vocabulary_size: int) -> d
     del first
     pointers = np.searchsorted(keys, np.arange(vocabulary_size + 1, dtype=np.int64) * rows)
     np.remainder(keys, rows, out=keys)  # each posting's row
-    return {"post_ptr": pointers.astype(np.int64), "post_row": _narrow(keys), "post_tf": tf}
+    return {"post_ptr": pointers.astype(np.int64, copy=False), "post_row": _narrow(keys), "post_tf": tf}
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:
