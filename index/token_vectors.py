@@ -25,20 +25,20 @@ import numpy as np
 
 from index.keyword_index import stopwords
 from index.model_files import shipped_file
+from index.product_quantizer import ProductQuantizer
 from index.vectors import opens_with, unit, unpack_int4
 
 PROJECTION_FILE = Path(__file__).with_name("token_projection.npy")
 CODEBOOK_FILE = Path(__file__).with_name("token_codebooks.npy")
 DIMENSIONS = 96
 CODEBOOKS = 24  # slices of a row, a byte each
-CODES = 256  # centres in each slice's codebook
 # The stored form, recorded in each catalog: one of an earlier form is upgraded in place (index/word_piece_upgrade.py).
 FORMAT = f"content-pieces-{DIMENSIONS}-pq{CODEBOOKS}"
 INT4_FORMAT = f"content-pieces-{DIMENSIONS}-int4"  # the form before: the same rows as int4, 48 bytes each
 INT8_FORMAT = f"content-pieces-{DIMENSIONS}"  # and before that, as int8, 96 bytes each
 _QUANTIZED = b"P"  # opens a stored blob of codes; its length is then odd, as an int4 one's: an int8 one's is even
 _PACKED = b"\x04"  # opens a stored int4 blob
-_CODE_OFFSETS = np.arange(CODEBOOKS) * CODES  # where each slice's centres start among all of them
+QUANTIZER = ProductQuantizer(CODEBOOK_FILE, DIMENSIONS, CODEBOOKS, _QUANTIZED)
 _WORD = re.compile(r"[^\W_]+")  # a run of letters or digits
 
 
@@ -73,44 +73,15 @@ def compress(states: np.ndarray) -> np.ndarray:
     return np.round(projected * 127).astype(np.int8)
 
 
-@lru_cache(maxsize=1)
-def codebooks() -> np.ndarray:
-    """(CODEBOOKS x CODES x DIMENSIONS / CODEBOOKS): the centres each slice of a stored row is coded by."""
-    return np.load(shipped_file(CODEBOOK_FILE)).astype(np.float32)
-
-
 def to_bytes(compressed: np.ndarray) -> bytes:
     """Storage form of compress()'s int8 rows."""
-    return quantize(expand(compressed.reshape(-1, DIMENSIONS)))
-
-
-def quantize(rows: np.ndarray) -> bytes:
-    """Storage form of unit rows: per slice, the byte naming its nearest centre, after the _QUANTIZED mark."""
-    books, width = codebooks(), DIMENSIONS // CODEBOOKS
-    lengths = _centre_lengths()
-    rows = rows.astype(np.float32)
-    codes = np.empty((len(rows), CODEBOOKS), dtype=np.uint8)
-    # Nearest by |c|² - 2 x·c (|x|² is the same for every centre). A slice at a time: one product of all slices
-    # at once (a block-diagonal matrix) or a batched one was 5 to 10 times slower here.
-    for i in range(CODEBOOKS):
-        codes[:, i] = (lengths[i] - 2 * rows[:, i * width:(i + 1) * width] @ books[i].T).argmin(axis=1)
-    return _QUANTIZED + codes.tobytes()
-
-
-@lru_cache(maxsize=1)
-def _centre_lengths() -> np.ndarray:
-    """|c|² of every centre (CODEBOOKS x CODES)."""
-    return (codebooks() ** 2).sum(axis=2)
+    return QUANTIZER.quantize(expand(compressed.reshape(-1, DIMENSIONS)))
 
 
 def from_bytes(blob: bytes) -> np.ndarray:
     """Unit float32 rows back from storage, of any form (a reader may meet them all while an upgrade runs)."""
     if is_current(blob):
-        codes = np.frombuffer(blob, dtype=np.uint8, offset=len(_QUANTIZED)).reshape(-1, CODEBOOKS)
-        # Rows of all centres in one table, each slice's codes offset to its own: a flat take is 7x faster than
-        # indexing the 3-d codebooks; this runs for every candidate of every question.
-        centres = np.take(codebooks().reshape(-1, DIMENSIONS // CODEBOOKS), (codes + _CODE_OFFSETS).ravel(), axis=0)
-        return unit(centres.reshape(len(codes), DIMENSIONS))
+        return QUANTIZER.decode(blob)
     if is_packed(blob):
         return unpack_int4(blob[len(_PACKED):], DIMENSIONS)
     return expand(int8_rows(blob))
@@ -118,7 +89,7 @@ def from_bytes(blob: bytes) -> np.ndarray:
 
 def is_current(blob: bytes) -> bool:
     """Whether a stored blob is in to_bytes' form."""
-    return opens_with(blob, _QUANTIZED)
+    return QUANTIZER.is_current(blob)
 
 
 def is_packed(blob: bytes) -> bool:

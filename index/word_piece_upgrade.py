@@ -47,7 +47,7 @@ def _upgraded(blob: bytes, content: tuple[int, np.ndarray] | None) -> bytes | No
     if token_vectors.is_current(blob):
         return None
     if token_vectors.is_packed(blob):
-        return token_vectors.quantize(token_vectors.from_bytes(blob))
+        return token_vectors.QUANTIZER.quantize(token_vectors.from_bytes(blob))
     stored = token_vectors.int8_rows(blob)
     if content is not None:
         every, kept = content

@@ -11,11 +11,11 @@ changes what every stored word-piece vector decodes to, so indexes built before 
 import sys
 
 import numpy as np
-from sklearn.cluster import MiniBatchKMeans
 
 from index import token_vectors
 from index.embedder import Embedder
 from index.offline import enforce_offline
+from index.product_quantizer import CODES
 
 from training import datasets
 
@@ -28,12 +28,8 @@ def main() -> int:
     # One span over each whole text: the content word-pieces a chunk keeps, as compress() leaves them.
     _, _, pieces = Embedder(args.models).embed_with_spans(texts, [[(0, len(text))] for text in texts])
     rows = token_vectors.expand(np.vstack(pieces))
-    width = token_vectors.DIMENSIONS // token_vectors.CODEBOOKS
-    books = np.stack([MiniBatchKMeans(token_vectors.CODES, random_state=0, n_init=3, batch_size=4096, max_iter=100)
-                      .fit(rows[:, i * width:(i + 1) * width]).cluster_centers_
-                      for i in range(token_vectors.CODEBOOKS)]).astype(np.float32)
-    np.save(token_vectors.CODEBOOK_FILE, books)
-    print(f"{token_vectors.CODEBOOK_FILE}: {token_vectors.CODEBOOKS} codebooks of {token_vectors.CODES} from "
+    np.save(token_vectors.CODEBOOK_FILE, token_vectors.QUANTIZER.fit(rows))
+    print(f"{token_vectors.CODEBOOK_FILE}: {token_vectors.CODEBOOKS} codebooks of {CODES} from "
           f"{len(rows):,} word-pieces of {len(texts)} documents")
     return 0
 
