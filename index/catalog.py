@@ -3,6 +3,7 @@
 import json
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import ContextManager
@@ -10,25 +11,31 @@ from pathlib import Path
 
 import numpy as np
 
-from index import token_vectors
+from index import sentence_codes, token_vectors
 from index.document import Chunk, Document
-from index.vectors import from_stored, is_int4, to_int4, to_int8, unit
+from index.vectors import from_stored, to_int8, unit
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, kind TEXT, title TEXT, text TEXT NOT NULL,
     page_starts TEXT, note TEXT, indexed_at REAL, chunk_count INTEGER, vector BLOB);
 CREATE TABLE IF NOT EXISTS chunks (
-    id TEXT PRIMARY KEY, path TEXT NOT NULL, seq INTEGER, start INTEGER, end INTEGER, text TEXT,
-    title TEXT, sentences TEXT, embed_key TEXT, vector BLOB, sentence_vectors BLOB, token_vectors BLOB);
+    id TEXT PRIMARY KEY, path TEXT NOT NULL, seq INTEGER, start INTEGER, end INTEGER, text,
+    sentences TEXT, embed_key TEXT, vector BLOB, sentence_vectors BLOB, token_vectors BLOB);
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
 CREATE INDEX IF NOT EXISTS chunks_embed_key ON chunks(embed_key);
 CREATE TABLE IF NOT EXISTS failures (path TEXT PRIMARY KEY, reason TEXT, at REAL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
-_CHUNK_COLUMNS = "id, path, start, end, text, sentences, title"
+# A chunk's title is its document's, read by the same statement; its text is stored compressed (_stored; catalogs
+# written before hold it plain, and a title per chunk, unread). Cut from the document's text instead, it cost 3
+# to 10 ms a question: a candidate's document is read whole.
+_CHUNK_COLUMNS = "c.id, c.path, c.start, c.end, c.text, c.sentences, d.title"
+_CHUNKS_WITH_TITLE = "chunks c JOIN documents d ON d.path = c.path"
+_CHUNK_INSERT = ("INSERT OR REPLACE INTO chunks (id, path, seq, start, end, text, sentences, embed_key, vector, "
+                 "sentence_vectors, token_vectors) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 VECTOR_FORM_KEY = "vectors"  # the meta key recording the form every chunk's stored vectors are in
-VECTOR_FORM = "int8-sentences-int4"
+VECTOR_FORM = "int8-sentences-pq96-text-zlib"
 _DOCUMENT_COLUMNS = "path, sha256, kind, title, text, page_starts, note, indexed_at, chunk_count, vector, origin"
 
 
@@ -43,6 +50,10 @@ class Catalog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.dimension = dimension  # of the embedding model's vectors
         self._writer = _connect(path)
+        # Before anything is written (a catalog that exists keeps its pages): a chunk row of ~6 KB does not fit a
+        # 4 KB page, and SQLite then leaves much of each row's leaf page unused; 64 KB pages hold ten rows
+        # each, 9% less on disk for SciFact.
+        self._writer.execute("PRAGMA page_size=65536")
         self._writer.execute("PRAGMA journal_mode=WAL")
         self._writer.executescript(_SCHEMA)
         self._add_document_vectors()
@@ -78,7 +89,7 @@ class Catalog:
         ).fetchone()
         if row is None:
             return None
-        return Document(row[0], row[1], row[2], row[3], row[4], tuple(json.loads(row[5] or "[]")), row[6] or "")
+        return Document(row[0], _text(row[1]), row[2], row[3], row[4], tuple(json.loads(row[5] or "[]")), row[6] or "")
 
     def documents(self) -> list[dict]:
         """One summary row per indexed document, by path."""
@@ -101,28 +112,29 @@ class Catalog:
     def keyword_texts(self, ids: Iterable[str] | None = None) -> tuple[list[str], list[str], list[str]]:
         """(ids, title-prefixed texts, document paths) of all chunks, or of these (in document order),
         for the keyword index."""
+        select = f"SELECT {_CHUNK_COLUMNS}, c.seq FROM {_CHUNKS_WITH_TITLE}"
         if ids is None:
-            rows = self._db.execute("SELECT id, title, text, path, seq FROM chunks").fetchall()
+            rows = self._db.execute(select).fetchall()
         else:
             wanted, rows = list(ids), []
             for first in range(0, len(wanted), 500):
                 part = wanted[first:first + 500]
-                rows += self._db.execute(f"SELECT id, title, text, path, seq FROM chunks WHERE id IN "
-                                         f"({','.join('?' * len(part))})", part).fetchall()
-        rows.sort(key=lambda r: (r[3], r[4]))
-        return [r[0] for r in rows], [_with_title(r[1], r[2]) for r in rows], [r[3] for r in rows]
+                rows += self._db.execute(f"{select} WHERE c.id IN ({','.join('?' * len(part))})", part).fetchall()
+        rows.sort(key=lambda r: (r[1], r[-1]))
+        return [r[0] for r in rows], [_with_title(r[6], _text(r[4])) for r in rows], [r[1] for r in rows]
 
     def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
         """Chunks by id (unknown ids are left out)."""
         ids = list(ids)
         marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE id IN ({marks})", ids)
+        rows = self._db.execute(f"SELECT {_CHUNK_COLUMNS} FROM {_CHUNKS_WITH_TITLE} WHERE c.id IN ({marks})", ids)
         return {r[0]: _chunk(r) for r in rows}
 
     def word_pieces_after(self, after: str, limit: int) -> list[tuple[Chunk, bytes]]:
         """Up to `limit` chunks that have word-piece vectors, in id order from after id `after`, with those vectors."""
-        rows = self._writer.execute(f"SELECT {_CHUNK_COLUMNS}, token_vectors FROM chunks WHERE id > ? "
-                                    "AND token_vectors IS NOT NULL ORDER BY id LIMIT ?", (after, limit)).fetchall()
+        rows = self._writer.execute(f"SELECT {_CHUNK_COLUMNS}, c.token_vectors FROM {_CHUNKS_WITH_TITLE} "
+                                    "WHERE c.id > ? AND c.token_vectors IS NOT NULL ORDER BY c.id LIMIT ?",
+                                    (after, limit)).fetchall()
         return [(_chunk(r), r[-1]) for r in rows]
 
     def vacuum(self) -> None:
@@ -185,13 +197,12 @@ class Catalog:
                 self._writer.execute("DELETE FROM failures WHERE path=?", (document.path,))
                 self._writer.execute(
                     f"INSERT OR REPLACE INTO documents ({_DOCUMENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (document.path, document.sha256, document.kind, document.title, document.text,
+                    (document.path, document.sha256, document.kind, document.title, _stored(document.text),
                      json.dumps(document.page_starts), document.note, time.time(), len(rows),
                      self._mean_vector([vec for _, _, vec, _, _ in rows]), origin))
-                self._writer.executemany(
-                    "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(c.id, c.path, seq, c.start, c.end, c.text, c.title, json.dumps(c.sentences), key, vec, svec,
-                      tvec) for seq, (c, key, vec, svec, tvec) in enumerate(rows)])
+                self._writer.executemany(_CHUNK_INSERT, [
+                    (c.id, c.path, seq, c.start, c.end, _stored(c.text), json.dumps(c.sentences), key,
+                     vec, svec, tvec) for seq, (c, key, vec, svec, tvec) in enumerate(rows)])
 
     def remove(self, paths: Iterable[str], committing: Callable[[], ContextManager] = nullcontext) -> None:
         """Forget documents, their chunks and failures, in one transaction (`committing()` as in replace_many)."""
@@ -228,32 +239,42 @@ class Catalog:
         return docs, chunks
 
     def compact(self, batch: int = 500) -> int:
-        """Store the vectors of chunks written by an earlier version as this one writes them (chunk vectors
-        int8, sentence vectors int4: a quarter and an eighth of float32's bytes), once per catalog, a batch
-        per transaction; how many chunks were rewritten. Readers read either form meanwhile, and an
-        interrupted run resumes: the catalog records the form only when every chunk is in it."""
+        """Store the chunks written by an earlier version as this one writes them (chunk vectors int8, sentence
+        vectors product-quantized, text compressed), once per catalog, a batch per transaction; how many chunks
+        were rewritten. Readers read either form meanwhile, and an interrupted run resumes: the catalog records
+        the form only when every chunk is in it."""
         if self.meta(VECTOR_FORM_KEY) == VECTOR_FORM:
             return 0
         done, after = 0, ""
-        while rows := self._writer.execute("SELECT id, vector, sentence_vectors FROM chunks WHERE id > ? "
+        while rows := self._writer.execute("SELECT id, vector, sentence_vectors, text FROM chunks WHERE id > ? "
                                            "ORDER BY id LIMIT ?", (after, batch)).fetchall():
-            changed = [(self._compact_vector(vector), to_int4(self._sentence_rows(sentences)), cid)
-                       for cid, vector, sentences in rows
-                       if len(vector) == 4 * self.dimension or not is_int4(sentences)]
+            changed = [(self._compact_vector(vector), sentence_codes.to_bytes(self._sentence_rows(sentences)),
+                        _stored(_text(text)), cid)
+                       for cid, vector, sentences, text in rows
+                       if len(vector) == 4 * self.dimension or not sentence_codes.is_current(sentences)
+                       or isinstance(text, str)]
             with self._transaction():
-                self._writer.executemany("UPDATE chunks SET vector=?, sentence_vectors=? WHERE id=?", changed)
+                self._writer.executemany("UPDATE chunks SET vector=?, sentence_vectors=?, text=? WHERE id=?", changed)
             done, after = done + len(changed), rows[-1][0]
+        self._compress_document_texts()
         self.set_meta(VECTOR_FORM_KEY, VECTOR_FORM)
         if done:
-            self.vacuum()  # once: int8 sentence vectors took twice the space, float16 ones four times
+            self.vacuum()  # once: int4 sentence vectors took twice the space, int8 ones four times
         return done
+
+    def _compress_document_texts(self) -> None:
+        """Documents written by an earlier version hold their text plain: compress it, a document at a time."""
+        for (path,) in self._writer.execute("SELECT path FROM documents WHERE typeof(text) = 'text'").fetchall():
+            with self._transaction():
+                self._writer.execute("UPDATE documents SET text=? WHERE path=? AND typeof(text) = 'text'",
+                                     (_stored(self.document(path).text), path))
 
     def _compact_vector(self, blob: bytes) -> bytes:
         """A chunk vector as int8 (an earlier version's float32 one is converted; an int8 one is kept as it is)."""
         return to_int8(from_stored(blob, self.dimension)) if len(blob) == 4 * self.dimension else blob
 
     def _sentence_rows(self, blob: bytes) -> np.ndarray:
-        return from_stored(blob, self.dimension, legacy=np.float16)
+        return sentence_codes.from_bytes(blob)
 
     def _mean_vector(self, vectors: list[bytes]) -> bytes | None:
         """Unit mean of stored unit vectors, as float32 (None for a document without chunks)."""
@@ -331,4 +352,15 @@ def embedding_spans(chunk: Chunk, text: str) -> list[tuple[int, int]]:
 
 def _chunk(row: tuple) -> Chunk:
     """A Chunk from a row of _CHUNK_COLUMNS."""
-    return Chunk(row[0], row[1], row[2], row[3], row[4], tuple(map(tuple, json.loads(row[5]))), row[6] or "")
+    return Chunk(row[0], row[1], row[2], row[3], _text(row[4]), tuple(map(tuple, json.loads(row[5]))), row[6] or "")
+
+
+def _stored(text: str) -> bytes:
+    """How a document's or chunk's text is stored: zlib-compressed UTF-8 (a third of kernel documentation's bytes
+    for whole documents, a half for chunks; reading a question's chunks back takes a tenth of a millisecond)."""
+    return zlib.compress(text.encode())
+
+
+def _text(stored: str | bytes) -> str:
+    """Text from its stored form: compressed, or plain in catalogs written before."""
+    return zlib.decompress(stored).decode() if isinstance(stored, bytes) else stored

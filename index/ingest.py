@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index import token_vectors
+from index import sentence_codes, token_vectors
 from index.catalog import embedding_input, embedding_spans
 from index.document import Chunk, Document, LoadError
 from index.loaders import load_document, supported_suffixes
 from index.source_paths import SourceFile, folder_files, is_under, origin_key, source_key
-from index.vectors import from_stored, to_int4, to_int8
+from index.vectors import from_stored, to_int8
 
 if TYPE_CHECKING:
     from index.corpus import Corpus
@@ -150,7 +150,7 @@ class Ingest:
 
         vectors, sentence_vectors, pieces = embedder.embed_with_spans(texts, spans, advance)
         for chunk, vector, sentences, words in zip(todo, vectors, sentence_vectors, pieces):
-            cached[keys[chunk.id]] = (to_int8(vector), to_int4(sentences), token_vectors.to_bytes(words))
+            cached[keys[chunk.id]] = (to_int8(vector), sentence_codes.to_bytes(sentences), token_vectors.to_bytes(words))
         self.report.chunks_embedded += len(todo)
         return {c.id: (keys[c.id], *cached[keys[c.id]]) for c in chunks}
 

@@ -2,9 +2,9 @@
 
     .venv/bin/python -m training [STEP ...] [--evalsets DIR] [--work DIR]
 
-Each step runs in a process of its own and feeds the next: the word-piece projection and codebooks change
-every stored word-piece vector the ranker's features read, and the answerer's candidates come from the
-ranker. A new trainer joins by adding its step to STEPS. Each step indexes its corpora afresh under
+Each step runs in a process of its own and feeds the next: the word-piece projection and codebooks, and the
+sentence codebooks, change every stored vector the ranker's features read, and the answerer's candidates come
+from the ranker. A new trainer joins by adding its step to STEPS. Each step indexes its corpora afresh under
 WORK/<step>, since an index built under an earlier projection holds stale word-piece vectors.
 """
 
@@ -32,6 +32,7 @@ class Step:
 STEPS = (
     Step("token-projection", "training.token_projection", ("index/token_projection.npy",), indexes=False),
     Step("token-codebooks", "training.token_codebooks", ("index/token_codebooks.npy",), indexes=False),
+    Step("sentence-codebooks", "training.sentence_codebooks", ("index/sentence_codebooks.npy",), indexes=False),
     Step("ranker", "training.ranker", ("assistant/ranker_weights.json",)),
     Step("answerer", "training.answerer", ("assistant/answerer_weights.json",)),
     Step("verifier", "training.train_verifier",
