@@ -28,7 +28,9 @@ def _agree(assistant) -> list[str]:
     assert corpus.vectors.ids() == set(ids), "Chroma and the catalog disagree"
     assert sorted(corpus.keywords.ids()) == sorted(ids), "the keyword index and the catalog disagree"
     vectors = corpus.catalog.vectors(ids)
-    lost = [cid for cid in ids if corpus.vectors.search(vectors[cid][0], 1)[0][0] != cid]
+    # Among the nearest ten, not first: the graph is approximate (Chroma searches with ef 10 unless asked for more),
+    # and after many deletions one run in several missed one chunk at k=1 that Chroma held (ids() above).
+    lost = [cid for cid in ids if cid not in {found for found, _ in corpus.vectors.search(vectors[cid][0], 10)}]
     assert lost == [], f"{len(lost)} chunks can't be found by their own vector"
     return ids
 
