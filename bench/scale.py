@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -164,10 +163,12 @@ def disk_bytes(folder: Path) -> dict[str, int]:
 
 
 def text_bytes(data: Path) -> int:
-    """UTF-8 bytes of the documents' text as our catalog holds it: "the text itself"."""
-    catalog = next(data.glob("*.sqlite"))
-    with sqlite3.connect(f"file:{catalog}?mode=ro", uri=True) as db:
-        return db.execute("SELECT SUM(LENGTH(CAST(text AS BLOB))) FROM documents").fetchone()[0] or 0
+    """UTF-8 bytes of the documents' text, uncompressed, as our catalog reads it back: "the text itself"."""
+    from index.catalog import Catalog
+    from index.embedder import Embedder
+
+    catalog = Catalog(next(data.glob("*.sqlite")), Embedder.dimension)
+    return sum(len(catalog.document(row["path"]).text.encode()) for row in catalog.documents())
 
 
 def disk_figures(folders: list[Path], passages: int, text: int) -> dict[str, Any]:
