@@ -50,9 +50,8 @@ class Catalog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.dimension = dimension  # of the embedding model's vectors
         self._writer = _connect(path)
-        # Before anything is written (a catalog that exists keeps its pages): a chunk row of ~6 KB does not fit a
-        # 4 KB page, and SQLite then leaves much of each row's leaf page unused; 64 KB pages hold ten rows
-        # each, 9% less on disk for SciFact.
+        # Before anything is written (a catalog that exists keeps its pages): a chunk row of 4-6 KB fits 4 KB pages
+        # badly, SQLite leaving much of each row's leaf page unused; SciFact's catalog took 9% less in 64 KB pages.
         self._writer.execute("PRAGMA page_size=65536")
         self._writer.execute("PRAGMA journal_mode=WAL")
         self._writer.executescript(_SCHEMA)
@@ -248,8 +247,7 @@ class Catalog:
         done, after = 0, ""
         while rows := self._writer.execute("SELECT id, vector, sentence_vectors, text FROM chunks WHERE id > ? "
                                            "ORDER BY id LIMIT ?", (after, batch)).fetchall():
-            changed = [(self._compact_vector(vector), sentence_codes.to_bytes(self._sentence_rows(sentences)),
-                        _stored(_text(text)), cid)
+            changed = [(self._compact_vector(vector), self._compact_sentences(sentences), _stored(_text(text)), cid)
                        for cid, vector, sentences, text in rows
                        if len(vector) == 4 * self.dimension or not sentence_codes.is_current(sentences)
                        or isinstance(text, str)]
@@ -272,6 +270,10 @@ class Catalog:
     def _compact_vector(self, blob: bytes) -> bytes:
         """A chunk vector as int8 (an earlier version's float32 one is converted; an int8 one is kept as it is)."""
         return to_int8(from_stored(blob, self.dimension)) if len(blob) == 4 * self.dimension else blob
+
+    def _compact_sentences(self, blob: bytes) -> bytes:
+        """Sentence vectors as codes (ones already coded are kept: decoded, they are no longer unit rows)."""
+        return blob if sentence_codes.is_current(blob) else sentence_codes.to_bytes(self._sentence_rows(blob))
 
     def _sentence_rows(self, blob: bytes) -> np.ndarray:
         return sentence_codes.from_bytes(blob)
