@@ -149,9 +149,9 @@ class Ingest:
                 self.progress("chunks", done, len(todo))
 
         vectors, sentence_vectors, pieces = embedder.embed_with_spans(texts, spans, advance)
-        for chunk, vector, sentences, words in zip(todo, vectors, sentence_vectors, pieces):
-            cached[keys[chunk.id]] = (to_int8(vector), sentence_codes.to_bytes(sentences),
-                                      token_vectors.to_bytes(words))
+        coded = sentence_codes.to_bytes_each(sentence_vectors)
+        for chunk, vector, sentences, words in zip(todo, vectors, coded, pieces):
+            cached[keys[chunk.id]] = (to_int8(vector), sentences, token_vectors.to_bytes(words))
         self.report.chunks_embedded += len(todo)
         return {c.id: (keys[c.id], *cached[keys[c.id]]) for c in chunks}
 

@@ -1,5 +1,6 @@
 """Product quantization of unit rows: each row's slices stored as the byte naming the nearest of 256 shipped centres."""
 
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from index.model_files import shipped_file
 from index.vectors import opens_with, unit
 
 CODES = 256  # centres in each slice's codebook: one byte names one
+_BLOCK = 512  # rows coded at a time: larger blocks only grow the (rows x CODES) distance tables
 
 
 class ProductQuantizer:
@@ -37,14 +39,28 @@ class ProductQuantizer:
 
     def quantize(self, rows: np.ndarray) -> bytes:
         """Storage form of unit rows: per slice, the byte naming its nearest centre, after the mark."""
-        rows = np.atleast_2d(np.asarray(rows, dtype=np.float32))
+        return self.quantize_each([rows])[0]
+
+    def quantize_each(self, groups: Sequence[np.ndarray]) -> list[bytes]:
+        """quantize() of each group of rows (a chunk's sentences, say), all rows coded together: one call per
+        chunk of eleven sentences took 0.61 ms, against 0.23 ms a chunk's worth in calls of a hundred rows or more."""
+        if not groups:
+            return []
+        rows = np.concatenate([np.asarray(g, dtype=np.float32).reshape(-1, self.dimension) for g in groups])
+        codes = np.concatenate([self._codes(rows[first:first + _BLOCK]) for first in range(0, len(rows), _BLOCK)]
+                               or [np.empty((0, self.slices), dtype=np.uint8)])
+        ends = np.cumsum([len(g) for g in groups])
+        return [self.mark + codes[end - len(g):end].tobytes() for g, end in zip(groups, ends)]
+
+    def _codes(self, rows: np.ndarray) -> np.ndarray:
+        """(rows x slices) bytes naming each slice's nearest centre."""
         codes = np.empty((len(rows), self.slices), dtype=np.uint8)
         # Nearest by |c|² - 2 x·c (|x|² is the same for every centre). A slice at a time: one product of all slices
         # at once (a block-diagonal matrix) or a batched one was 5 to 10 times slower here.
         for i in range(self.slices):
             part = rows[:, i * self.width:(i + 1) * self.width]
             codes[:, i] = (self._centre_lengths[i] - 2 * part @ self.codebooks[i].T).argmin(axis=1)
-        return self.mark + codes.tobytes()
+        return codes
 
     def decode(self, blob: bytes) -> np.ndarray:
         """quantize()'s rows back, as float32 unit rows."""

@@ -11,6 +11,7 @@ with the int4 form, which are within 0.5% of the true ones, so decoded rows are 
 scale the sample article's "How many operatives were expelled?" fell from confidence 0.32 to 0.24 and declined.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,11 @@ QUANTIZER = ProductQuantizer(CODEBOOK_FILE, DIMENSION, SLICES, b"S")
 def to_bytes(rows: np.ndarray) -> bytes:
     """Storage form of a chunk's sentence vectors (unit rows, in sentence order)."""
     return QUANTIZER.quantize(rows)
+
+
+def to_bytes_each(chunks: Sequence[np.ndarray]) -> list[bytes]:
+    """to_bytes() of each chunk's sentence vectors, coded together (a third of the time of a call each)."""
+    return QUANTIZER.quantize_each(chunks)
 
 
 def from_bytes(blob: bytes) -> np.ndarray:
