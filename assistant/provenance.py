@@ -54,7 +54,7 @@ def provenance_answer(corpus: Corpus, question: Question, passages: list[Passage
     if not aspect:
         return None
     titles = document_titles(corpus)
-    named = named_documents(question.text, list(titles), titles)
+    named = named_documents(question.text, titles)
     candidates = named or (list(titles) if len(titles) == 1 else [p.path for p in passages])
     document = corpus.document(candidates[0]) if candidates else None
     quotes = _lines(document, aspect) if document is not None else []

@@ -58,13 +58,14 @@ def document_titles(corpus: Corpus) -> dict[str, str]:
     return {row["path"]: row["title"] or "" for row in corpus.documents()}
 
 
-def named_documents(question: str, paths: list[str], titles: dict[str, str]) -> list[str]:
-    """Indexed documents the question names by file name, stem or title."""
+def named_documents(question: str, titles: dict[str, str]) -> list[str]:
+    """Indexed documents (`titles`: each one's path → title, as document_titles gives them) the question names by
+    file name, stem or title."""
     lowered = question.lower()
     named = []
-    for path in paths:
+    for path, title in titles.items():
         name = PurePosixPath(path)
-        keys = {name.name.lower(), name.stem.lower(), (titles.get(path) or "").lower()}
+        keys = {name.name.lower(), name.stem.lower(), title.lower()}
         if any(len(k) >= 4 and k in lowered for k in keys):
             named.append(path)
     return named
@@ -119,7 +120,7 @@ class Summarizer:
         """The summary of the documents the request is about, or a note asking which one."""
         titles = document_titles(self.corpus)
         indexed = list(titles)
-        named = named_documents(question.text, indexed, titles)
+        named = named_documents(question.text, titles)
         topic = topic_terms(question.query, [PurePosixPath(p).name for p in named])
         if named:
             paths = named

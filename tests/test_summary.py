@@ -23,9 +23,9 @@ def test_ordinary_questions_are_not_document_requests(question: str) -> None:
 
 
 def test_a_document_named_by_file_name_or_title() -> None:
-    paths = ["sources/report.pdf", "sources/notes/minutes.txt"]
-    assert named_documents("What are the key points of report.pdf?", paths, {}) == ["sources/report.pdf"]
-    assert named_documents("Summarize the budget review", paths, {"sources/notes/minutes.txt": "Budget review"}) \
+    untitled = {"sources/report.pdf": "", "sources/notes/minutes.txt": ""}
+    assert named_documents("What are the key points of report.pdf?", untitled) == ["sources/report.pdf"]
+    assert named_documents("Summarize the budget review", {**untitled, "sources/notes/minutes.txt": "Budget review"}) \
         == ["sources/notes/minutes.txt"]
     assert topic_terms("Summarize what the documents say about fentanyl", []) == ["fentanyl"]
     assert topic_terms("What are the key points of report.pdf?", ["report.pdf"]) == []
