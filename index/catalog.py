@@ -247,7 +247,8 @@ class Catalog:
         done, after = 0, ""
         while rows := self._writer.execute("SELECT id, vector, sentence_vectors, text FROM chunks WHERE id > ? "
                                            "ORDER BY id LIMIT ?", (after, batch)).fetchall():
-            changed = [(self._compact_vector(vector), self._compact_sentences(sentences), _stored(_text(text)), cid)
+            changed = [(self._compact_vector(vector), self._compact_sentences(sentences),
+                        text if isinstance(text, bytes) else _stored(text), cid)
                        for cid, vector, sentences, text in rows
                        if len(vector) == 4 * self.dimension or not sentence_codes.is_current(sentences)
                        or isinstance(text, str)]
