@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]  # (stage, done, total); stage "waiting" while another writer works
 # Files loaded and chunked before each embed-and-write step: bounds memory, keeps progress moving.
 _FILES_PER_STEP = 64
+# Chunks embedded at a time: a chunk's tokenizer output and float vectors are held until they are coded to bytes,
+# and embedding a whole step at once made the peak RSS follow the largest step, not the corpus's size.
+_CHUNKS_PER_EMBED = 512
 
 
 @dataclass
@@ -138,8 +141,6 @@ class Ingest:
         keys = {c.id: _embed_key(embedder.name, c) for c in chunks}
         cached = self.corpus.catalog.cached_vectors(set(keys.values()))
         todo = list({keys[c.id]: c for c in chunks if keys[c.id] not in cached}.values())
-        texts = [embedding_input(c) for c in todo]
-        spans = [embedding_spans(c, text) for c, text in zip(todo, texts)]
         done = 0
 
         def advance(n: int) -> None:
@@ -148,12 +149,19 @@ class Ingest:
             if self.progress:
                 self.progress("chunks", done, len(todo))
 
-        vectors, sentence_vectors, pieces = embedder.embed_with_spans(texts, spans, advance)
-        coded = sentence_codes.to_bytes_each(sentence_vectors)
-        for chunk, vector, sentences, words in zip(todo, vectors, coded, pieces):
-            cached[keys[chunk.id]] = (to_int8(vector), sentences, token_vectors.to_bytes(words))
+        for first in range(0, len(todo), _CHUNKS_PER_EMBED):
+            part = todo[first:first + _CHUNKS_PER_EMBED]
+            cached.update(zip([keys[c.id] for c in part], self._stored_forms(part, advance)))
         self.report.chunks_embedded += len(todo)
         return {c.id: (keys[c.id], *cached[keys[c.id]]) for c in chunks}
+
+    def _stored_forms(self, chunks: list[Chunk], advance: Callable[[int], None]) -> list[tuple[bytes, bytes, bytes]]:
+        """Per chunk, its vector, sentence vectors and word-piece vectors as the catalog stores them."""
+        texts = [embedding_input(c) for c in chunks]
+        spans = [embedding_spans(c, text) for c, text in zip(chunks, texts)]
+        vectors, sentence_vectors, pieces = self.corpus.embedder.embed_with_spans(texts, spans, advance)
+        return [(to_int8(vector), sentences, token_vectors.to_bytes(words))
+                for vector, sentences, words in zip(vectors, sentence_codes.to_bytes_each(sentence_vectors), pieces)]
 
     def _sweep(self, roots: list[str], seen: set[str]) -> None:
         """Remove documents found under an ingested folder last time and not this time (a deleted file,
