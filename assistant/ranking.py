@@ -16,7 +16,7 @@ import numpy as np
 
 from index.candidates import CandidateChunk, CandidatePool
 from index.embedder import EmbeddedQuery
-from index.keyword_index import KeywordMatch, RowTerms, term_positions
+from index.keyword_index import KeywordMatch, RowLayout, RowTerms, term_positions
 from index.model_files import shipped_file
 
 from assistant.term_vectors import TermVectors
@@ -68,11 +68,11 @@ def chunk_features(vector: np.ndarray, pool: CandidatePool, term_vectors: TermVe
     where = np.array([c.row for c in candidates])
     scores = match.scores
     rows[:, 2] = (scores[np.maximum(where, 0)] - scores.mean()) / (scores.std() + 1e-9) * (where >= 0)
-    present = np.stack([np.isin(where, r) for r in match.rows], axis=1)  # candidate x term
+    present = np.stack([_among(r, where) for r in match.rows], axis=1)  # candidate x term
     rows[:, 3] = present @ weights
     rows[:, 4] = present[:, int(np.argmax(match.idf))]
     rows[:, [5, 6, 10, 11]] = _word_features(match, pool.row_terms, candidates, cosines, pool.vocabulary, term_vectors)
-    held = np.stack([np.isin(docs, np.unique(layout.document_of_row[r])) for r in match.rows], axis=1)
+    held = np.stack([_documents_holding(layout, r)[docs] for r in match.rows], axis=1)
     rows[:, 7] = np.where(docs >= 0, held @ weights, rows[:, 3])
     return rows
 
@@ -97,6 +97,22 @@ def _late_interaction(pieces: np.ndarray | None, candidates: list[CandidateChunk
     scores[have] = np.column_stack([best.mean(axis=0), best[: max(1, len(pieces) // 2)].mean(axis=0)])
     scores[~have] = scores[have].mean(axis=0)
     return scores
+
+
+def _among(rows: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Whether each of `where` is one of `rows` (ascending): a binary search per candidate, where np.isin sorted a
+    common word's rows, which grow with the corpus."""
+    at = np.minimum(np.searchsorted(rows, where), len(rows) - 1)
+    return rows[at] == where
+
+
+def _documents_holding(layout: RowLayout, rows: np.ndarray) -> np.ndarray:
+    """Per document number, whether one of `rows` is its chunk; one more entry, False, for docs[i] = -1 (a
+    chunk the keyword index does not hold). A pass over the rows: sorting them (np.unique) grew with the corpus,
+    as a common word's rows do."""
+    held = np.zeros(len(layout.document_sizes) + 1, dtype=bool)
+    held[layout.document_of_row[rows]] = True
+    return held
 
 
 def _word_features(match: KeywordMatch, row_terms: RowTerms | None, candidates: list[CandidateChunk],

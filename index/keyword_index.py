@@ -44,7 +44,7 @@ class KeywordMatch:
     term_ids: np.ndarray  # their vocabulary ids
     idf: np.ndarray  # one per term
     scores: np.ndarray  # BM25 score of every row (0 for deleted rows)
-    rows: list[np.ndarray]  # per term, the rows that contain it
+    rows: list[np.ndarray]  # per term, the rows that contain it, ascending
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,8 @@ class _State:
     vocabulary: dict[str, int] = field(init=False)
     words: list[str] = field(init=False)  # per vocabulary id, the word as first written
     lengths: np.ndarray = field(init=False)  # terms per row
+    live_rows: int = field(init=False)
+    average_length: float = field(init=False)  # terms per live row: BM25's length norm, read by every question
     layout: RowLayout | None = None
 
     def __post_init__(self) -> None:
@@ -131,6 +133,8 @@ class _State:
         self.vocabulary = {stem: number for number, stem in enumerate(stems)}
         self.words = [word for s in self.segments for word in s.words[1]]
         self.lengths = np.concatenate([np.diff(s.bounds) for s in self.segments] or [np.zeros(0)]).astype(np.float32)
+        self.live_rows = int(self.live.sum())
+        self.average_length = float(self.lengths[self.live].mean()) if self.live_rows else 0.0
 
     def live_ids(self) -> list[str]:
         return [cid for cid, alive in zip(self.ids, self.live) if alive]
@@ -228,8 +232,7 @@ class KeywordIndex:
         found = [entry for entry in found if len(entry[2])]  # words of deleted rows alone
         if not found:
             return None
-        count, lengths = int(state.live.sum()), state.lengths
-        average = float(lengths[state.live].mean())
+        count, lengths, average = state.live_rows, state.lengths, state.average_length
         idf = np.array([math.log(1 + (count - len(rows) + 0.5) / (len(rows) + 0.5)) for _, _, rows, _ in found])
         scores = np.zeros(len(state.ids), dtype=np.float32)
         for weight, (_, _, rows, tf) in zip(idf, found):

@@ -40,6 +40,9 @@ def test_updates_score_exactly_as_a_fresh_build_of_the_same_rows(tmp_path):
         fresh.rebuild(*_rows(sorted(held)))
         for query in ("harbour ships storm", "whales", "gulls keeper 1907", "canoes year"):
             assert sorted(_ranked(updated, query)) == sorted(_ranked(fresh, query)), (turn, query)
+            # ranking looks candidates up in each term's rows by binary search
+            match = updated.match(query)
+            assert match is None or all((np.diff(rows) > 0).all() for rows in match.rows), (turn, query)
     reopened = KeywordIndex(tmp_path / "updated")
     assert sorted(reopened.ids()) == sorted(held) and reopened.rows() == len(held)
     assert sorted(_ranked(reopened, "harbour ships storm")) == sorted(_ranked(fresh, "harbour ships storm"))
