@@ -151,8 +151,8 @@ class Catalog:
         """Per chunk id, its sentences' unit vectors (rows in sentence order)."""
         ids = list(ids)
         marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"SELECT id, sentence_vectors FROM chunks WHERE id IN ({marks})", ids)
-        return {cid: self._sentence_rows(blob) for cid, blob in rows}
+        rows = self._db.execute(f"SELECT id, sentence_vectors FROM chunks WHERE id IN ({marks})", ids).fetchall()
+        return dict(zip([cid for cid, _ in rows], sentence_codes.from_bytes_each([blob for _, blob in rows])))
 
     def vectors(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
         """Per chunk id, its unit vector, its sentences' unit vectors and its word-pieces' (None in
@@ -160,9 +160,11 @@ class Catalog:
         ids = list(ids)
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(
-            f"SELECT id, vector, sentence_vectors, token_vectors FROM chunks WHERE id IN ({marks})", ids)
-        return {r[0]: (from_stored(r[1], self.dimension)[0],
-                       self._sentence_rows(r[2]), None if r[3] is None else token_vectors.from_bytes(r[3])) for r in rows}
+            f"SELECT id, vector, sentence_vectors, token_vectors FROM chunks WHERE id IN ({marks})", ids).fetchall()
+        sentences = sentence_codes.from_bytes_each([r[2] for r in rows])
+        pieces = iter(token_vectors.from_bytes_each([r[3] for r in rows if r[3] is not None]))
+        return {r[0]: (from_stored(r[1], self.dimension)[0], rows_of_sentences, None if r[3] is None else next(pieces))
+                for r, rows_of_sentences in zip(rows, sentences)}
 
     def document_vectors(self, paths: Iterable[str]) -> dict[str, np.ndarray]:
         """Per document path, the unit mean of its chunks' vectors: what the whole document is about."""
@@ -274,10 +276,7 @@ class Catalog:
 
     def _compact_sentences(self, blob: bytes) -> bytes:
         """Sentence vectors as codes (ones already coded are kept: decoded, they are no longer unit rows)."""
-        return blob if sentence_codes.is_current(blob) else sentence_codes.to_bytes(self._sentence_rows(blob))
-
-    def _sentence_rows(self, blob: bytes) -> np.ndarray:
-        return sentence_codes.from_bytes(blob)
+        return blob if sentence_codes.is_current(blob) else sentence_codes.to_bytes(sentence_codes.from_bytes(blob))
 
     def _mean_vector(self, vectors: list[bytes]) -> bytes | None:
         """Unit mean of stored unit vectors, as float32 (None for a document without chunks)."""

@@ -45,6 +45,11 @@ def from_bytes(blob: bytes) -> np.ndarray:
     return from_stored(blob, DIMENSION, legacy=np.float16)
 
 
+def from_bytes_each(blobs: Sequence[bytes]) -> list[np.ndarray]:
+    """from_bytes() of each blob, the current ones decoded together."""
+    return QUANTIZER.decode_mixed(blobs, from_bytes, FIDELITY)
+
+
 def is_current(blob: bytes) -> bool:
     """Whether a stored blob is in to_bytes' form."""
     return QUANTIZER.is_current(blob)

@@ -87,6 +87,11 @@ def from_bytes(blob: bytes) -> np.ndarray:
     return expand(int8_rows(blob))
 
 
+def from_bytes_each(blobs: Sequence[bytes]) -> list[np.ndarray]:
+    """from_bytes() of each blob, those in the current form decoded together."""
+    return QUANTIZER.decode_mixed(blobs, from_bytes)
+
+
 def is_current(blob: bytes) -> bool:
     """Whether a stored blob is in to_bytes' form."""
     return QUANTIZER.is_current(blob)

@@ -158,6 +158,10 @@ def test_stored_vectors_read_back_within_a_hair_and_old_catalogs_are_compacted(m
     assert sentence_codes.from_bytes(sentence_codes.to_bytes(rows[:0])).shape == (0, 384)
     groups = [rows[:2], rows[:0], rows[2:]]  # coded together, each chunk's bytes are those of its own call
     assert sentence_codes.to_bytes_each(groups) == [sentence_codes.to_bytes(group) for group in groups]
+    # Read back together, each chunk's rows are those of its own call, an earlier form's among them too.
+    blobs = sentence_codes.to_bytes_each(groups) + [to_int4(rows)]
+    for together, alone in zip(sentence_codes.from_bytes_each(blobs), map(sentence_codes.from_bytes, blobs)):
+        assert np.array_equal(together, alone)
     with np.errstate(all="raise"):  # an all-zero row (a sentence with no word-piece) stays zero, no 0/0
         assert not from_stored(to_int8(np.zeros((2, 384), np.float32)), 384).any()
         assert not from_stored(to_int4(np.zeros((2, 384), np.float32)), 384).any()
