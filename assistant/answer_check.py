@@ -85,6 +85,7 @@ class Review:
 
     chosen: list[Candidate]
     objection: Objection | None = None
+    support: float | None = None  # the verifier's probability for the sentence it read best; None: it did not read
 
 
 class AnswerCheck:
@@ -119,7 +120,7 @@ class AnswerCheck:
             if question.standalone and question.standalone != question.text:
                 return Review(list(chosen), self._type_objection(question, chosen))
             return Review([read[best]], Objection(f"The closest passage does not answer this (the verifier read it "
-                                                  f"at {support:.2f}).", support / self.threshold))
+                                                  f"at {support:.2f}).", support / self.threshold), support)
         picked = _swapped(read, logits, best, list(chosen), limit)
         asked = question.terms.words
         if question.terms.kind == "place":
@@ -128,7 +129,7 @@ class AnswerCheck:
             picked = self._preferring(lambda text: _names_place(text, asked), read, logits, picked, limit)
         elif noun := _kind_asked(question.asked):
             picked = self._preferring(lambda text: _names_kind(text, noun, asked), read, logits, picked, limit)
-        return Review(picked, self._type_objection(question, picked))
+        return Review(picked, self._type_objection(question, picked), support)
 
     def _preferring(self, names: Callable[[str], bool], read: list[Candidate], logits: np.ndarray,
                     picked: list[Candidate], limit: int) -> list[Candidate]:

