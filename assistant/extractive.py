@@ -122,7 +122,7 @@ class ExtractiveAnswerer:
         """An answer's confidence: the first pass's probability or, when the verifier read the question, the geometric
         mean of both, placed between the abstain threshold and 1 (an answer never reads as less sure than a decline).
         The verifier ranks near misses below answers better: on the SQuAD 2.0 questions it never trained on, AUROC
-        0.75 for this against 0.70 for the first pass's probability."""
+        0.75 for this against 0.70 for the first pass's probability capped by the verifier's gate, as it was."""
         if support is None:
             return answerable
         threshold = self._threshold(question)
