@@ -81,8 +81,11 @@ class ProductQuantizer:
         """Each blob read back: those in quantize()'s form decoded together (divided by `fidelity`), those in an
         earlier form, which a catalog holds until it is compacted, by `other`."""
         current = [i for i, blob in enumerate(blobs) if self.is_current(blob)]
-        decoded = dict(zip(current, self.decode_each([blobs[i] for i in current])))
-        return [decoded[i] / fidelity if i in decoded else other(blob) for i, blob in enumerate(blobs)]
+        decoded = self.decode_each([blobs[i] for i in current])
+        if fidelity != 1.0:
+            decoded = [rows / fidelity for rows in decoded]
+        found = dict(zip(current, decoded))
+        return [found[i] if i in found else other(blob) for i, blob in enumerate(blobs)]
 
     def is_current(self, blob: bytes) -> bool:
         """Whether a stored blob is in quantize()'s form."""

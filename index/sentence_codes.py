@@ -40,14 +40,16 @@ def to_bytes_each(chunks: Sequence[np.ndarray]) -> list[bytes]:
 
 def from_bytes(blob: bytes) -> np.ndarray:
     """Float32 rows from any stored form: unit rows, or decoded ones scaled by 1 / FIDELITY."""
-    if QUANTIZER.is_current(blob):
-        return QUANTIZER.decode(blob) / FIDELITY
-    return from_stored(blob, DIMENSION, legacy=np.float16)
+    return from_bytes_each([blob])[0]
 
 
 def from_bytes_each(blobs: Sequence[bytes]) -> list[np.ndarray]:
     """from_bytes() of each blob, the current ones decoded together."""
-    return QUANTIZER.decode_mixed(blobs, from_bytes, FIDELITY)
+    return QUANTIZER.decode_mixed(blobs, _from_earlier_form, FIDELITY)
+
+
+def _from_earlier_form(blob: bytes) -> np.ndarray:
+    return from_stored(blob, DIMENSION, legacy=np.float16)
 
 
 def is_current(blob: bytes) -> bool:

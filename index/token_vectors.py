@@ -80,16 +80,16 @@ def to_bytes(compressed: np.ndarray) -> bytes:
 
 def from_bytes(blob: bytes) -> np.ndarray:
     """Unit float32 rows back from storage, of any form (a reader may meet them all while an upgrade runs)."""
-    if is_current(blob):
-        return QUANTIZER.decode(blob)
-    if is_packed(blob):
-        return unpack_int4(blob[len(_PACKED):], DIMENSIONS)
-    return expand(int8_rows(blob))
+    return from_bytes_each([blob])[0]
 
 
 def from_bytes_each(blobs: Sequence[bytes]) -> list[np.ndarray]:
     """from_bytes() of each blob, those in the current form decoded together."""
-    return QUANTIZER.decode_mixed(blobs, from_bytes)
+    return QUANTIZER.decode_mixed(blobs, _from_earlier_form)
+
+
+def _from_earlier_form(blob: bytes) -> np.ndarray:
+    return unpack_int4(blob[len(_PACKED):], DIMENSIONS) if is_packed(blob) else expand(int8_rows(blob))
 
 
 def is_current(blob: bytes) -> bool:
