@@ -90,6 +90,11 @@ class Catalog:
             return None
         return Document(row[0], _text(row[1]), row[2], row[3], row[4], tuple(json.loads(row[5] or "[]")), row[6] or "")
 
+    def sha256(self, path: str) -> str | None:
+        """The indexed document's sha256, or None when it is not indexed (without reading its text)."""
+        row = self._db.execute("SELECT sha256 FROM documents WHERE path=?", (path,)).fetchone()
+        return row[0] if row else None
+
     def documents(self) -> list[dict]:
         """One summary row per indexed document, by path."""
         rows = self._db.execute(

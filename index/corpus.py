@@ -103,7 +103,7 @@ class Corpus:
         """Forget one document; False when it was not indexed."""
         with self._session() as mended:
             ids = self.catalog.chunk_ids(path)
-            found = bool(ids) or self.catalog.document(path) is not None
+            found = bool(ids) or self.catalog.sha256(path) is not None
             if found:
                 self.catalog.remove([path], committing=self.guard.exclusive)
                 self.vectors.delete(ids)
@@ -164,10 +164,10 @@ class Corpus:
             new = _resolved_key(old, self.root)
             if new == old:
                 continue
-            if self.catalog.document(new) is not None:  # the same file indexed twice: keep one
+            if self.catalog.sha256(new) is not None:  # the same file indexed twice: keep one
                 self.catalog.remove([old])
             else:
-                sha = self.catalog.document(old).sha256
+                sha = self.catalog.sha256(old)
                 self.catalog.rename(old, new, {cid: self.chunker.chunk_id(new, sha, start, end)
                                                for cid, start, end in self.catalog.chunk_spans(old)})
             moved += 1
