@@ -15,6 +15,7 @@ from index.consistency import Consistency, by_counts, by_ids, mend_vectors
 from index.document import Chunk, Document
 from index.embedder import EmbeddedQuery, Embedder
 from index.generation import Generation
+from index.heap import release_freed_memory
 from index.ingest import Ingest, IngestReport, Progress
 from index.keyword_index import IndexedWords, KeywordIndex
 from index.leftovers import Leftovers, find_leftovers, remove_files
@@ -152,6 +153,7 @@ class Corpus:
         interrupted one left), and tell other processes when anything changed."""
         if self.keywords.sync(self.catalog.chunk_ids(), self.catalog.keyword_texts) or changed:
             self.generation.bump()
+        release_freed_memory()  # the keyword merges' arrays: a server that ingested an upload goes on serving
 
     def _rekey(self) -> int:
         """Key the documents of a catalog from before keys were resolved paths under one root (they

@@ -11,6 +11,7 @@ import numpy as np
 from index import sentence_codes, token_vectors
 from index.catalog import embedding_input, embedding_spans
 from index.document import Chunk, Document, LoadError
+from index.heap import release_freed_memory
 from index.loaders import load_document, supported_suffixes
 from index.source_paths import SourceFile, folder_files, is_under, origin_key, source_key
 from index.vectors import from_stored, to_int8
@@ -111,6 +112,7 @@ class Ingest:
                 self.report.notes[source.key] = document.note
             loaded.append((document, source.origin, self.corpus.chunker.split(document)))
             (self.report.updated if source.key in known else self.report.added).append(source.key)
+        release_freed_memory()  # what parsing freed, before embedding and storing allocate afresh
         if loaded:
             self._store(loaded)
 
