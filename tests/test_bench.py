@@ -89,7 +89,7 @@ def test_the_bare_devtools_driver_waits_for_an_element_a_page_adds_later(tmp_pat
             server.shutdown()
 
 
-# The results docs/performance.md shows (make bench of 2026-12-07 13:40; bench-scale 22:06, 23:07 and 19:39 at 100k).
+# The results docs/performance.md shows (make bench of 2026-12-07 13:40; bench-scale of Dec 7 22:06 and 19:39, Dec 8 01:50 and 01:15).
 FIXTURE = ROOT / "tests" / "fixtures" / "bench-results"
 
 
