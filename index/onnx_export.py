@@ -86,9 +86,13 @@ def _export(model_dir: Path, target: Path) -> None:
     export_graph(LastHiddenState(model.eval()), target, "last_hidden_state", {0: "batch", 1: "tokens"})
 
 
-def export_graph(module, target: Path, output: str, output_axes: dict[int, str]) -> None:
+def export_graph(module, target: Path, output: str, output_axes: dict[int, str], skip_layer_norm: bool = True) -> None:
     """Trace a BERT-shaped torch module (input_ids, attention_mask, token_type_ids → `output`) to a
-    fused ONNX graph at `target`, stamped with its hash. The module must use eager attention."""
+    fused ONNX graph at `target`, stamped with its hash. The module must use eager attention.
+
+    `skip_layer_norm` also fuses each residual Add with the LayerNorm after it, as the embedder's graph
+    always has been (the vectors in every index were computed so); a new graph should not (batch_pool.UNFUSED).
+    """
     import torch
 
     # The tracer's warnings are about this one-time export, not the user's documents: the graph is
@@ -103,18 +107,20 @@ def export_graph(module, target: Path, output: str, output_axes: dict[int, str])
                 module, sample, str(exported), input_names=list(INPUTS),
                 output_names=[output], dynamic_axes=axes, opset_version=17, dynamo=False,
             )
-    _fuse(exported, target)
+    _fuse(exported, target, skip_layer_norm)
     exported.unlink()
     _stamp(target)
 
 
-def _fuse(source: Path, target: Path) -> None:
-    """Fuse attention, embedding + LayerNorm, bias + GELU and residual + LayerNorm into single ops."""
+def _fuse(source: Path, target: Path, skip_layer_norm: bool) -> None:
+    """Fuse attention, embedding + LayerNorm, bias + GELU (and residual + LayerNorm) into single ops."""
     from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
 
+    options = FusionOptions("bert")
+    options.enable_skip_layer_norm = skip_layer_norm
     fused = optimize_model(str(source), model_type="bert", num_heads=HEADS, hidden_size=HIDDEN,
-                           optimization_options=FusionOptions("bert"), opt_level=0)
+                           optimization_options=options, opt_level=0)
     if fused.get_fused_operator_statistics().get("Attention", 0) == 0:
         raise RuntimeError("onnxruntime could not fuse the exported attention; refusing a slow graph")
     partial = target.with_suffix(".partial.onnx")

@@ -7,6 +7,7 @@ import pytest
 
 from assistant import verifier as verifier_module
 from assistant.verifier import Verifier, VerifierError, manifest
+from index.batch_pool import UNFUSED
 from index.model_files import file_sha256
 from index.sentences import split_sentences
 from tests.conftest import SAMPLE_ARTICLE
@@ -26,6 +27,22 @@ def sentences() -> list[str]:
 def test_the_shipped_weights_are_the_recorded_ones() -> None:
     assert file_sha256(verifier_module.WEIGHTS_FILE) == manifest()["sha256"]
     assert verifier_module.WEIGHTS_FILE.stat().st_size < 15_000_000  # int8 rows: the repository stays small
+
+
+def test_the_graph_runs_each_residual_add_and_layer_norm_apart(verifier, models_dir, tmp_path) -> None:
+    import onnx
+    import onnxruntime
+
+    def ops(path) -> set[str]:
+        return {node.op_type for node in onnx.load(str(path)).graph.node}
+
+    built = verifier_module.onnx_path(models_dir)
+    assert "LayerNormalization" in ops(built) and "SkipLayerNormalization" not in ops(built)
+    options = onnxruntime.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "as-run.onnx")  # the graph as the session optimised it
+    options.log_severity_level = 3
+    onnxruntime.InferenceSession(str(built), options, providers=["CPUExecutionProvider"], disabled_optimizers=UNFUSED)
+    assert "SkipLayerNormalization" not in ops(tmp_path / "as-run.onnx")  # the slower fused kernel
 
 
 def test_weights_that_are_not_the_recorded_ones_are_refused(tmp_path, monkeypatch) -> None:
