@@ -26,7 +26,7 @@ from assistant.settings import Settings, UsageError
 from assistant.summary import Summarizer, is_document_request
 from assistant.support import VerifierSupport
 from assistant.term_vectors import TermVectors
-from assistant.verifier import Verifier
+from assistant.verifier import Verifier, stale_graphs
 from assistant.terms import words
 from assistant.word_similarity import WordSimilarity
 
@@ -131,12 +131,12 @@ class Assistant:
         return None
 
     def leftovers(self) -> Leftovers:
-        """Indexes and model files of earlier versions, which this version can't read."""
-        return self.corpus.leftovers()
+        """Indexes and model files of earlier versions, which this version can't read or doesn't run."""
+        return self.corpus.leftovers(stale_graphs(self.models_dir))
 
     def prune(self) -> Leftovers:
         """Delete indexes and model files of earlier versions; what was removed."""
-        return self.corpus.prune()
+        return self.corpus.prune(stale_graphs(self.models_dir))
 
     def validate(self, question: str) -> str:
         """The question stripped, or QuestionError for one that can't be asked."""

@@ -1,6 +1,6 @@
 """The indexed corpus: Chroma + BM25 + catalog kept in agreement by one writer at a time, and the searches over them."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,17 +266,18 @@ class Corpus:
                 "data_dir": str(self.config.data_dir), "problems": consistency.problems(),
                 "failures": [f for f in self.catalog.failures() if self.source_file(f["path"]).exists()]}
 
-    def leftovers(self) -> Leftovers:
-        """Indexes and model exports of earlier versions, which this version can't read."""
-        return find_leftovers(self.config.data_dir, self.config.models_dir or self.config.data_dir / "models")
+    def leftovers(self, stale_exports: Sequence[Path] = ()) -> Leftovers:
+        """Indexes and model exports of earlier versions, which this version can't read (and `stale_exports`)."""
+        return find_leftovers(self.config.data_dir, self.config.models_dir or self.config.data_dir / "models",
+                              stale_exports)
 
-    def prune(self) -> Leftovers:
-        """Delete the leftovers of earlier versions (their collections too); what was removed."""
+    def prune(self, stale_exports: Sequence[Path] = ()) -> Leftovers:
+        """Delete the leftovers of earlier versions (their collections too) and `stale_exports`; what was removed."""
         with self.writer.held():
-            return self._prune()
+            return self._prune(stale_exports)
 
-    def _prune(self) -> Leftovers:
-        found = self.leftovers()
+    def _prune(self, stale_exports: Sequence[Path]) -> Leftovers:
+        found = self.leftovers(stale_exports)
         # From the embedded store and the server alike: an index may have moved between them, and
         # without its catalog a collection left behind would never be found again.
         drop_collections(found.collections, path=self.config.data_dir / "chroma")

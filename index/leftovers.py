@@ -2,6 +2,7 @@
 
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +35,11 @@ class Leftovers:
                 "summary": self.summary()}
 
 
-def find_leftovers(data_dir: Path, models_dir: Path) -> Leftovers:
+def find_leftovers(data_dir: Path, models_dir: Path, stale_exports: Sequence[Path] = ()) -> Leftovers:
     """Collections whose embedder recipe this version never builds, with their catalog and keyword
-    index, and the model exports of those recipes. Other collections (other names, other chunking
-    settings) stay: a setting switched back reuses them."""
+    index, and the model exports of those recipes, plus `stale_exports` (other models' files the layers
+    above know to be out of date). Other collections (other names, other chunking settings) stay: a
+    setting switched back reuses them."""
     current = {model_name(p) for p in PRECISIONS}
     collections = sorted(p.stem for p in data_dir.glob("*.sqlite")
                          if _COLLECTION.fullmatch(p.stem) and not any(f"-{m}-c" in p.stem for m in current))
@@ -45,8 +47,14 @@ def find_leftovers(data_dir: Path, models_dir: Path) -> Leftovers:
     files = [f for name in collections for f in sorted(data_dir.glob(f"{_glob_escape(name)}.*"))]
     exports = sorted((m.group(1), f) for f in models_dir.glob("all-MiniLM-L6-v2-*")
                      if (m := _MODEL_FILE.fullmatch(f.name)) and m.group(1) not in current)
+    exports += [(_export_name(f), f) for f in stale_exports]
     files += [f for _, f in exports]
     return Leftovers(collections, sorted({name for name, _ in exports}), files, sum(_size(f) for f in files))
+
+
+def _export_name(path: Path) -> str:
+    """A model export's name: its file name without the suffixes (the graph and its hash stamp share it)."""
+    return path.name.split(".", 1)[0]
 
 
 def remove_files(leftovers: Leftovers) -> None:

@@ -94,6 +94,8 @@ vectors = chunks.vectors(ids)
 VectorStore(old, path=data / "chroma").add(list(chunks.chunks(ids).values()), [vectors[i][0] for i in ids])
 shutil.copy(data / f"{current}.sqlite", data / f"{current.replace('-c200o1', '-c150o1')}.sqlite")  # other chunking: kept
 (models / "all-MiniLM-L6-v2-int8q1.onnx").write_bytes(b"0" * 2_000_000)
+(models / "footnote-verifier-1d48c6548844-int8.onnx").write_bytes(b"0" * 2_000_000)  # as the graph was built before
+(models / "footnote-verifier-1d48c6548844-int8.sha256.json").write_text("{}")
 print(old)
 """
 LIST_COLLECTIONS = "import chromadb, sys; print(sorted(c.name for c in chromadb.PersistentClient(sys.argv[1]).list_collections()))"
@@ -101,15 +103,18 @@ LIST_COLLECTIONS = "import chromadb, sys; print(sorted(c.name for c in chromadb.
 
 def test_prune_deletes_what_earlier_versions_left_and_nothing_in_use(footnote, sources, tmp_path, models_dir):
     footnote("ingest", str(sources))
+    footnote("ask", "How many operatives were expelled to the United States?")  # builds the verifier's graph
+    in_use = {path.name for path in models_dir.glob("footnote-verifier-*")}
     data = tmp_path / "data"
     old = subprocess.run([sys.executable, "-c", FABRICATE_EARLIER_VERSION, str(data), str(models_dir)], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout.strip()
     status = footnote("status").stdout
-    assert "earlier: 1 index and 1 model export of earlier versions" in status and "`footnote prune`" in status
+    assert "earlier: 1 index and 2 model exports of earlier versions" in status and "`footnote prune`" in status
 
     pruned = footnote("prune")
-    assert pruned.returncode == 0 and pruned.stdout.startswith("deleted 1 index and 1 model export"), pruned.stderr
+    assert pruned.returncode == 0 and pruned.stdout.startswith("deleted 1 index and 2 model exports"), pruned.stderr
     assert not list(data.glob(f"{old}.*")) and not (models_dir / "all-MiniLM-L6-v2-int8q1.onnx").exists()
+    assert in_use and {path.name for path in models_dir.glob("footnote-verifier-*")} == in_use
     collections = subprocess.run([sys.executable, "-c", LIST_COLLECTIONS, str(data / "chroma")],
                                  capture_output=True, text=True, check=True).stdout
     assert old not in collections and "-int8q3-c200o1" in collections
