@@ -26,7 +26,7 @@ CONTEXT_CHARS = 240  # of the title and the sentence before: who "he" is, what "
 # How the graph is built, in its file name, so a graph built another way is never reused: int8, with each
 # residual Add and its LayerNorm apart (batch_pool.UNFUSED): a call of four pairs about 13% faster than fused.
 GRAPH = "int8ln"
-_FINISHED_GRAPH = re.compile(r"footnote-verifier-[0-9a-f]{12}-int8\w*\.(onnx|sha256\.json)")
+_FINISHED_GRAPH = re.compile(r"(footnote-verifier-[0-9a-f]{12}-int8\w*)\.(onnx|sha256\.json)")
 
 
 class VerifierError(Exception):
@@ -121,7 +121,7 @@ def manifest() -> dict:
 def onnx_path(models_dir: Path) -> Path:
     """The int8 ONNX graph of the shipped weights, built (once) after checking their sha256."""
     recorded = manifest()
-    target = models_dir / _graph_name(recorded)
+    target = models_dir / f"{_graph_name(recorded)}.onnx"
     if is_intact(target):
         return target
     if file_sha256(WEIGHTS_FILE) != recorded["sha256"]:
@@ -141,16 +141,17 @@ def stale_graphs(models_dir: Path) -> list[Path]:
     """Verifier graphs (and their hash stamps) in `models_dir` that this version no longer runs: built from other
     weights or in another way (an older version sharing the folder rebuilds its own when it next starts)."""
     try:
-        current = _graph_name(manifest()).removesuffix(".onnx")
+        current = _graph_name(manifest())
     except VerifierError:  # without its weights no graph is known to be current; `footnote status` still answers
         return []
     # Finished int8 graphs only: a build under way (its fp32 and partial files) is not for pruning.
     return sorted(path for path in models_dir.glob("footnote-verifier-*")
-                  if _FINISHED_GRAPH.fullmatch(path.name) and path.name.split(".", 1)[0] != current)
+                  if (found := _FINISHED_GRAPH.fullmatch(path.name)) and found.group(1) != current)
 
 
 def _graph_name(recorded: dict) -> str:
-    return f"footnote-verifier-{recorded['sha256'][:12]}-{GRAPH}.onnx"
+    """The graph file name of the `recorded` weights, without its suffix (the graph and its hash stamp share it)."""
+    return f"footnote-verifier-{recorded['sha256'][:12]}-{GRAPH}"
 
 
 def _loaded_net(recorded: dict):
